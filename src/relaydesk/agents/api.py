@@ -1,0 +1,68 @@
+"""``/api/v1/agents``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from relaydesk.agents import service
+from relaydesk.agents.schemas import AgentCreate, AgentOut, AgentUpdate, StatusUpdate
+from relaydesk.deps import Admin, BrokerDep, CurrentAgent, SessionDep, Staff
+from relaydesk.errors import Forbidden
+from relaydesk.events import commit
+
+router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
+
+
+@router.post("", status_code=201, response_model=AgentOut)
+async def create_agent(
+    body: AgentCreate, session: SessionDep, principal: Admin, broker: BrokerDep
+) -> AgentOut:
+    """Invite an agent (admins)."""
+    agent = await service.create(session, app_id=principal.app_id or "", **body.model_dump())
+    await commit(session, broker)
+    return AgentOut.model_validate(agent)
+
+
+@router.get("")
+async def list_agents(session: SessionDep, principal: Staff) -> dict[str, list[AgentOut]]:
+    agents = await service.list(session, app_id=principal.app_id or "")
+    return {"items": [AgentOut.model_validate(a) for a in agents]}
+
+
+@router.put("/me/status", response_model=AgentOut)
+async def set_my_status(
+    body: StatusUpdate, session: SessionDep, agent: CurrentAgent, broker: BrokerDep
+) -> AgentOut:
+    """The calling agent goes online, away or offline."""
+    await service.update(session, agent=agent, changes={"status": body.status})
+    await commit(session, broker)
+    return AgentOut.model_validate(agent)
+
+
+@router.get("/me", response_model=AgentOut)
+async def get_me(agent: CurrentAgent) -> AgentOut:
+    return AgentOut.model_validate(agent)
+
+
+@router.get("/{agent_id}", response_model=AgentOut)
+async def get_agent(agent_id: str, session: SessionDep, principal: Staff) -> AgentOut:
+    return AgentOut.model_validate(
+        await service.get(session, app_id=principal.app_id or "", agent_id=agent_id)
+    )
+
+
+@router.patch("/{agent_id}", response_model=AgentOut)
+async def update_agent(
+    agent_id: str, body: AgentUpdate, session: SessionDep, principal: Staff, broker: BrokerDep
+) -> AgentOut:
+    """Admins change anyone; an agent may change their own name, status and password."""
+    agent = await service.get(session, app_id=principal.app_id or "", agent_id=agent_id)
+    changes = body.model_dump(exclude_unset=True)
+    if not principal.is_admin:
+        if principal.id != agent.id:
+            raise Forbidden("Only admins may change other agents.", code="admin_required")
+        if {"role", "max_concurrent"} & changes.keys():
+            raise Forbidden("Only admins may change roles and capacity.", code="admin_required")
+    await service.update(session, agent=agent, changes=changes)
+    await commit(session, broker)
+    return AgentOut.model_validate(agent)

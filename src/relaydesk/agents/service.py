@@ -1,0 +1,107 @@
+"""Human agents: create, read, update, status changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.agents.models import Agent
+from relaydesk.agents.schemas import AgentOut
+from relaydesk.db import new_id
+from relaydesk.errors import Conflict, NotFound
+from relaydesk.events import Event, emit
+from relaydesk.security import hash_password
+
+
+async def get(session: AsyncSession, *, app_id: str, agent_id: str) -> Agent:
+    agent = await session.get(Agent, agent_id)
+    if agent is None or agent.app_id != app_id or agent.deleted_at is not None:
+        raise NotFound("No such agent.")
+    return agent
+
+
+async def get_by_email(session: AsyncSession, *, app_id: str, email: str) -> Agent | None:
+    return await session.scalar(
+        select(Agent).where(
+            Agent.app_id == app_id, Agent.email == email.lower(), Agent.deleted_at.is_(None)
+        )
+    )
+
+
+async def list(session: AsyncSession, *, app_id: str) -> list[Agent]:  # noqa: A001
+    """The app's agents in creation order (the round-robin order)."""
+    rows = await session.scalars(
+        select(Agent)
+        .where(Agent.app_id == app_id, Agent.deleted_at.is_(None))
+        .order_by(Agent.created_at, Agent.id)
+    )
+    return [*rows]
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    app_id: str,
+    email: str,
+    name: str,
+    password: str | None = None,
+    role: str = "agent",
+    status: str = "offline",
+    max_concurrent: int | None = None,
+) -> Agent:
+    email = email.lower()
+    if await session.scalar(select(Agent.id).where(Agent.app_id == app_id, Agent.email == email)):
+        raise Conflict("An agent with this email exists already.", code="email_taken")
+    agent = Agent(
+        id=new_id("agt"),
+        app_id=app_id,
+        email=email,
+        name=name,
+        role=role,
+        status=status,
+        max_concurrent=max_concurrent,
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(agent)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent create with the same email
+        raise Conflict("An agent with this email exists already.", code="email_taken") from exc
+    emit_status(session, agent)
+    return agent
+
+
+async def update(session: AsyncSession, *, agent: Agent, changes: dict[str, Any]) -> Agent:
+    """Apply field changes; routing reacts to status/capacity changes (see routing.service)."""
+    from relaydesk.routing import service as routing
+
+    before = (agent.status, agent.max_concurrent)
+    for field in ("name", "role", "status"):
+        if field in changes and changes[field] is not None:
+            setattr(agent, field, changes[field])
+    if "max_concurrent" in changes:
+        agent.max_concurrent = changes["max_concurrent"]
+    if changes.get("password"):
+        agent.password_hash = hash_password(changes["password"])
+    await session.flush()
+    if (agent.status, agent.max_concurrent) != before:
+        if agent.status != before[0]:
+            emit_status(session, agent)
+        await routing.agent_changed(
+            session, agent=agent, previous_status=before[0], previous_max=before[1]
+        )
+    return agent
+
+
+def emit_status(session: AsyncSession, agent: Agent) -> None:
+    emit(
+        session,
+        Event(
+            type="agent.status",
+            app_id=agent.app_id,
+            data=AgentOut.model_validate(agent).model_dump(mode="json"),
+        ),
+    )

@@ -1,0 +1,129 @@
+"""``create_app(settings)``: the ASGI application; its lifespan starts engine, broker, workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import inspect
+
+from relaydesk.config import Settings, get_settings
+from relaydesk.db import make_engine, make_sessionmaker
+from relaydesk.errors import install_error_handlers
+from relaydesk.events import make_broker
+from relaydesk.health import LATENCY, REQUESTS
+from relaydesk.limits import BodySizeLimit
+from relaydesk.security import DEMO_SECRET_KEY, SecretBox
+
+log = logging.getLogger("relaydesk")
+
+#: routers, in the order their paths should match; a module not written yet is skipped
+ROUTERS = [
+    "relaydesk.health",
+    "relaydesk.apps.api",
+    "relaydesk.auth.api",
+    "relaydesk.agents.api",
+    "relaydesk.teams.api",
+    "relaydesk.contacts.api",
+    "relaydesk.routing.api",
+    "relaydesk.conversations.api",
+    "relaydesk.ai_agents.api",
+    "relaydesk.webhooks.api",
+    "relaydesk.uploads.api",
+    "relaydesk.realtime.api",
+    "relaydesk.web.api",
+]
+
+#: background services: modules with ``async def start(app) -> Callable[[], Awaitable[None]]``
+WORKERS = ["relaydesk.ai_agents.worker", "relaydesk.webhooks.delivery"]
+
+
+def _optional_module(name: str) -> object | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
+
+async def _schema_is_empty(app: FastAPI) -> bool:
+    async with app.state.engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+    return "alembic_version" not in tables
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    if await _schema_is_empty(app):
+        from relaydesk.migrate import upgrade
+
+        log.info("empty database: creating the schema")
+        await asyncio.to_thread(upgrade, settings.database_url)
+    await app.state.broker.connect()
+    stops: list[Callable[[], Awaitable[None]]] = []
+    if settings.workers:
+        for name in WORKERS:
+            module = _optional_module(name)
+            if module is not None:
+                stops.append(await module.start(app))  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for stop in reversed(stops):
+            with contextlib.suppress(Exception):
+                await stop()
+        await app.state.broker.disconnect()
+        await app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The relaydesk ASGI app for these settings."""
+    settings = settings or get_settings()
+    secret_key = settings.secret_key
+    if not secret_key:
+        if not settings.demo:
+            raise RuntimeError(
+                "RELAYDESK_SECRET_KEY must be set (it encrypts stored secrets); "
+                "`relaydesk demo` runs without one."
+            )
+        secret_key = DEMO_SECRET_KEY
+    app = FastAPI(
+        title="relaydesk",
+        version="0.1.0",
+        summary="Customer-support conversations routed to AI agents and humans.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.broker = make_broker(settings.redis_url)
+    app.state.secret_box = SecretBox(secret_key)
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def _metrics(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        LATENCY.labels(request.method, path).observe(time.perf_counter() - start)
+        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        return response
+
+    for name in ROUTERS:
+        module = _optional_module(name)
+        if module is not None:
+            app.include_router(module.router)  # type: ignore[attr-defined]
+    app.add_middleware(
+        BodySizeLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes
+    )
+    return app

@@ -1,0 +1,84 @@
+"""``/api/v1/apps`` (operator) and ``/api/v1/app``, ``/api/v1/api-keys`` (admins)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from relaydesk.apps import service
+from relaydesk.apps.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyOut,
+    AppCreate,
+    AppCreated,
+    AppOut,
+    AppUpdate,
+)
+from relaydesk.deps import Admin, BrokerDep, PrincipalDep, SecretBoxDep, SessionDep
+from relaydesk.errors import Forbidden
+from relaydesk.events import commit
+
+router = APIRouter(prefix="/api/v1", tags=["apps"])
+
+
+@router.post("/apps", status_code=201, response_model=AppCreated)
+async def create_app(
+    body: AppCreate, session: SessionDep, principal: PrincipalDep, broker: BrokerDep
+) -> AppCreated:
+    """Create an app (operator token only); the answer holds its first API key."""
+    if principal.kind != "operator":
+        raise Forbidden("Only the operator token may create apps.", code="operator_required")
+    app, key = await service.create(session, name=body.name)
+    await commit(session, broker)
+    return AppCreated(id=app.id, name=app.name, api_key=key)
+
+
+@router.get("/app", response_model=AppOut)
+async def get_own_app(session: SessionDep, principal: Admin) -> AppOut:
+    """The caller's app."""
+    return AppOut.model_validate(await service.get(session, app_id=principal.app_id or ""))
+
+
+@router.patch("/app", response_model=AppOut)
+async def update_own_app(
+    body: AppUpdate, session: SessionDep, principal: Admin, box: SecretBoxDep, broker: BrokerDep
+) -> AppOut:
+    """Rename the app or set up widget identity verification."""
+    app = await service.get(session, app_id=principal.app_id or "")
+    if body.require_user_hash and not (body.verification_secret or app.verification_secret_enc):
+        from relaydesk.errors import Invalid
+
+        raise Invalid("Identity verification needs a verification_secret.")
+    await service.update(session, app=app, box=box, **body.model_dump(exclude_unset=True))
+    await commit(session, broker)
+    return AppOut.model_validate(app)
+
+
+@router.post("/api-keys", status_code=201, response_model=ApiKeyCreated)
+async def create_api_key(
+    body: ApiKeyCreate, session: SessionDep, principal: Admin, broker: BrokerDep
+) -> ApiKeyCreated:
+    """A new API key for the caller's app; the key is shown only in this answer."""
+    key, secret = await service.create_api_key(
+        session, app_id=principal.app_id or "", name=body.name
+    )
+    await commit(session, broker)
+    return ApiKeyCreated(
+        id=key.id, name=key.name, prefix=key.prefix, created_at=key.created_at, key=secret
+    )
+
+
+@router.get("/api-keys")
+async def list_api_keys(session: SessionDep, principal: Admin) -> dict[str, list[ApiKeyOut]]:
+    keys = await service.list_api_keys(session, app_id=principal.app_id or "")
+    return {"items": [ApiKeyOut.model_validate(k) for k in keys]}
+
+
+@router.delete("/api-keys/{key_id}", status_code=204)
+async def delete_api_key(
+    key_id: str, session: SessionDep, principal: Admin, broker: BrokerDep
+) -> Response:
+    """Revoke a key at once."""
+    await service.delete_api_key(session, app_id=principal.app_id or "", key_id=key_id)
+    await commit(session, broker)
+    return Response(status_code=204)

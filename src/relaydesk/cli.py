@@ -1,0 +1,178 @@
+"""The ``relaydesk`` command: serve, db upgrade, app create, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from relaydesk.config import Settings, get_settings
+
+cli = typer.Typer(help="relaydesk: customer-support conversations routed to AI agents and humans.")
+db_cli = typer.Typer(help="Database schema.")
+app_cli = typer.Typer(help="Apps (tenants).")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(app_cli, name="app")
+console = Console(stderr=True)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from relaydesk.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        ws="websockets-sansio",
+        lifespan="on",
+    )
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the API, WebSocket, dashboard and widget (creates the schema on an empty database)."""
+    _serve(get_settings(), host, port)
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or migrate the schema of RELAYDESK_DATABASE_URL."""
+    from relaydesk.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url, revision)
+    console.print(f"[green]database at {revision}[/green]")
+
+
+async def _with_session(settings: Settings, work: Any) -> Any:
+    from relaydesk.db import make_engine, make_sessionmaker
+    from relaydesk.events import commit
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            result = await work(session)
+            await commit(session, None)
+            return result
+    finally:
+        await engine.dispose()
+
+
+def _ensure_schema(settings: Settings) -> None:
+    from relaydesk.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+
+@app_cli.command("create")
+def app_create(name: str) -> None:
+    """Create an app and print ``{id, name, api_key}`` as JSON."""
+    from relaydesk.apps import service
+
+    settings = get_settings()
+    _ensure_schema(settings)
+
+    async def work(session: Any) -> dict[str, str]:
+        app, key = await service.create(session, name=name)
+        return {"id": app.id, "name": app.name, "api_key": key}
+
+    typer.echo(json.dumps(asyncio.run(_with_session(settings, work))))
+
+
+DEMO_AGENTS = [
+    ("alice@demo.relaydesk.dev", "Alice Admin", "admin", "online"),
+    ("bob@demo.relaydesk.dev", "Bob Agent", "agent", "online"),
+    ("carol@demo.relaydesk.dev", "Carol Agent", "agent", "away"),
+]
+DEMO_PASSWORD = "relaydesk-demo"
+
+
+async def _demo_setup(session: Any) -> dict[str, Any]:
+    """Create (or find) the demo app and its agents; returns what to print."""
+    from sqlalchemy import select
+
+    from relaydesk.agents import service as agents
+    from relaydesk.apps import service as apps
+    from relaydesk.apps.models import App
+
+    app = await session.scalar(select(App).where(App.name == "relaydesk demo"))
+    if app is None:
+        app, _ = await apps.create(session, name="relaydesk demo")
+    _, api_key = await apps.create_api_key(session, app_id=app.id, name="demo")
+    for email, name, role, status in DEMO_AGENTS:
+        if await agents.get_by_email(session, app_id=app.id, email=email) is None:
+            await agents.create(
+                session,
+                app_id=app.id,
+                email=email,
+                name=name,
+                password=DEMO_PASSWORD,
+                role=role,
+                status=status,
+            )
+    extra = _optional_demo_extras()
+    result = {"app_id": app.id, "api_key": api_key}
+    if extra is not None:
+        result.update(await extra(session, app.id))
+    return result
+
+
+def _optional_demo_extras() -> Any:
+    """Later features (the built-in AI agent) add to the demo through ``relaydesk.demo``."""
+    try:
+        from relaydesk import demo  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return demo.setup
+
+
+@cli.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run a ready-to-use server on the embedded defaults, with a demo app and agents."""
+    os.environ.setdefault("RELAYDESK_DEMO", "true")
+    key_file = Path(".relaydesk-demo-secret")
+    if "RELAYDESK_SECRET_KEY" not in os.environ:
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(32))
+            key_file.chmod(0o600)
+        os.environ["RELAYDESK_SECRET_KEY"] = key_file.read_text().strip()
+    get_settings.cache_clear()
+    settings = get_settings()
+    _ensure_schema(settings)
+    info = asyncio.run(_with_session(settings, _demo_setup))
+    base = f"http://{host}:{port}"
+    console.rule("[bold]relaydesk demo")
+    console.print(f"Dashboard      {base}/")
+    console.print(f"Chat widget    {base}/widget/demo")
+    console.print(f"API docs       {base}/docs")
+    console.print(f"App id         {info['app_id']}")
+    console.print(f"API key        {info['api_key']}")
+    for email, _, role, status in DEMO_AGENTS:
+        console.print(f"Log in as      {email} / {DEMO_PASSWORD}  ({role}, {status})")
+    for line in info.get("lines", []):
+        console.print(line)
+    console.rule()
+    _serve(settings, host, port)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

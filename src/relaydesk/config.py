@@ -1,0 +1,61 @@
+"""The one settings class, read from ``RELAYDESK_*`` environment variables and ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every configuration knob of relaydesk (see the README's configuration table)."""
+
+    model_config = SettingsConfigDict(env_prefix="RELAYDESK_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite+aiosqlite:///{Path.cwd() / 'relaydesk.db'}"
+    )
+    redis_url: str | None = None
+    admin_token: str | None = None
+    secret_key: str | None = None
+    public_url: str | None = None  # base URL used in links (uploads); default from request
+
+    max_body_bytes: int = 1024 * 1024
+    max_text_chars: int = 10_000
+    max_metadata_bytes: int = 64 * 1024
+    upload_dir: str = Field(default_factory=lambda: str(Path.cwd() / "relaydesk-uploads"))
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_allowed_types: str = (
+        "image/*,application/pdf,text/plain,text/csv,audio/*,video/*,"
+        "application/zip,application/msword,"
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    upload_url_ttl_s: int = 7 * 24 * 3600
+    token_ttl_s: int = 30 * 24 * 3600
+
+    workers: bool = True  # run the bot-turn and webhook workers in this process
+    worker_concurrency: int = 16
+    worker_poll_s: float = 1.0
+    turn_max_attempts: int = 5
+    turn_backoff_base_s: float = 1.0
+    turn_backoff_max_s: float = 30.0
+    turn_lease_s: float = 60.0
+    webhook_max_attempts: int = 12
+    webhook_backoff_base_s: float = 2.0
+    webhook_backoff_max_s: float = 3600.0
+    webhook_timeout_s: float = 10.0
+
+    log_level: str = "info"
+    demo: bool = False  # set by `relaydesk demo`: allows running without a secret key
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,221 @@
+"""Conversations: create, read, list with filters and cursors, status changes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.contacts.models import Contact
+from relaydesk.contacts.schemas import ContactBrief
+from relaydesk.conversations.models import Assignment, Conversation, Participant
+from relaydesk.conversations.schemas import AssignmentOut, ConversationOut
+from relaydesk.db import new_id, utcnow
+from relaydesk.errors import BadRequest, NotFound
+from relaydesk.events import Event, emit
+from relaydesk.schemas import Ref
+
+
+async def get(
+    session: AsyncSession, *, app_id: str, conversation_id: str, for_update: bool = False
+) -> Conversation:
+    query = select(Conversation).where(Conversation.id == conversation_id)
+    if for_update:
+        query = query.with_for_update()
+    conversation = await session.scalar(query)
+    if conversation is None or conversation.app_id != app_id:
+        raise NotFound("No such conversation.")
+    return conversation
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    app_id: str,
+    contact: Contact,
+    channel: str,
+    title: str | None,
+    metadata: dict[str, Any],
+) -> Conversation:
+    """A new open, unassigned conversation (routing runs next)."""
+    now = utcnow()
+    conversation = Conversation(
+        id=new_id("conv"),
+        app_id=app_id,
+        contact_id=contact.id,
+        channel=channel,
+        title=title,
+        status="open",
+        metadata_=metadata,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(conversation)
+    await session.flush()
+    return conversation
+
+
+async def outs(
+    session: AsyncSession, conversations: Sequence[Conversation]
+) -> list[ConversationOut]:
+    """API representations, loading contacts and participants in two queries."""
+    if not conversations:
+        return []
+    ids = [c.id for c in conversations]
+    contacts = {
+        c.id: c
+        for c in await session.scalars(
+            select(Contact).where(Contact.id.in_({c.contact_id for c in conversations}))
+        )
+    }
+    parts: dict[str, list[Ref]] = {i: [] for i in ids}
+    for p in await session.scalars(
+        select(Participant)
+        .where(Participant.conversation_id.in_(ids))
+        .order_by(Participant.joined_at)
+    ):
+        parts[p.conversation_id].append(Ref(type=p.participant_type, id=p.participant_id))
+    result = []
+    for c in conversations:
+        result.append(
+            ConversationOut(
+                id=c.id,
+                status=c.status,
+                channel=c.channel,
+                title=c.title,
+                contact=ContactBrief.model_validate(contacts[c.contact_id]),
+                assignee=Ref(type=c.assignee_type, id=c.assignee_id) if c.assignee_type else None,
+                team_id=c.team_id,
+                participants=parts[c.id],
+                metadata=c.metadata_ or {},
+                created_at=c.created_at,
+                updated_at=c.updated_at,
+                last_message_at=c.last_message_at,
+            )
+        )
+    return result
+
+
+async def out(session: AsyncSession, conversation: Conversation) -> ConversationOut:
+    return (await outs(session, [conversation]))[0]
+
+
+def _encode_cursor(c: Conversation) -> str:
+    raw = f"{c.created_at.isoformat()}|{c.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, cid = raw.split("|", 1)
+        return datetime.fromisoformat(at), cid
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest("The cursor is not one this API gave out.", code="invalid_cursor") from exc
+
+
+async def list(  # noqa: A001
+    session: AsyncSession,
+    *,
+    app_id: str,
+    contact_id: str | None = None,
+    status: str | None = None,
+    assignee_type: str | None = None,
+    assignee_id: str | None = None,
+    team_id: str | None = None,
+    channel: str | None = None,
+    limit: int = 25,
+    cursor: str | None = None,
+) -> tuple[list[Conversation], str | None]:
+    """Newest first, with an opaque cursor for the next page."""
+    query = select(Conversation).where(Conversation.app_id == app_id)
+    filters = {
+        Conversation.contact_id: contact_id,
+        Conversation.status: status,
+        Conversation.assignee_type: assignee_type,
+        Conversation.assignee_id: assignee_id,
+        Conversation.team_id: team_id,
+        Conversation.channel: channel,
+    }
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(column == value)
+    if cursor:
+        at, cid = _decode_cursor(cursor)
+        query = query.where(
+            or_(
+                Conversation.created_at < at,
+                and_(Conversation.created_at == at, Conversation.id < cid),
+            )
+        )
+    rows = [
+        *await session.scalars(
+            query.order_by(Conversation.created_at.desc(), Conversation.id.desc()).limit(limit + 1)
+        )
+    ]
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def set_status(
+    session: AsyncSession, *, conversation: Conversation, status: str, actor: tuple[str, str | None]
+) -> None:
+    """Resolve, reopen or mark as spam; routing frees capacity or re-routes."""
+    from relaydesk.routing import service as routing
+
+    previous = conversation.status
+    if previous == status:
+        return
+    conversation.status = status
+    conversation.updated_at = utcnow()
+    if status != "waiting":
+        conversation.queued_at = None
+    await session.flush()
+    await routing.status_changed(session, conversation=conversation, previous=previous, actor=actor)
+
+
+async def emit_updated(
+    session: AsyncSession, conversation: Conversation, type_: str = "conversation.updated"
+) -> None:
+    """Tell clients about the conversation as it is now (after commit)."""
+    data = (await out(session, conversation)).model_dump(mode="json")
+    emit(
+        session,
+        Event(
+            type=type_,
+            app_id=conversation.app_id,
+            conversation_id=conversation.id,
+            contact_id=conversation.contact_id,
+            data=data,
+        ),
+    )
+
+
+async def assignments(session: AsyncSession, *, conversation_id: str) -> list[AssignmentOut]:
+    """The audit trail, oldest first."""
+    rows = await session.scalars(
+        select(Assignment)
+        .where(Assignment.conversation_id == conversation_id)
+        .order_by(Assignment.seq)
+    )
+
+    def ref(t: str | None, i: str | None) -> Ref | None:
+        return Ref(type=t, id=i) if t else None
+
+    return [
+        AssignmentOut(
+            at=a.at,
+            from_=ref(a.from_type, a.from_id),
+            to=ref(a.to_type, a.to_id),
+            team_id=a.team_id,
+            reason=a.reason,
+            detail=a.detail,
+            actor=ref(a.actor_type, a.actor_id),
+        )
+        for a in rows
+    ]

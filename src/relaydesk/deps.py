@@ -1,0 +1,149 @@
+"""FastAPI dependencies: the session, the settings, the services on app.state, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.agents.models import Agent
+from relaydesk.apps.models import ApiKey
+from relaydesk.auth.models import AccessToken
+from relaydesk.config import Settings
+from relaydesk.contacts.models import Contact
+from relaydesk.db import utcnow
+from relaydesk.errors import Forbidden, Unauthorized
+from relaydesk.events import Broker
+from relaydesk.security import SecretBox, hash_token
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; the action that owns the change commits it."""
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_broker(request: Request) -> Broker:
+    return request.app.state.broker  # type: ignore[no-any-return]
+
+
+def get_secret_box(request: Request) -> SecretBox:
+    return request.app.state.secret_box  # type: ignore[no-any-return]
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+BrokerDep = Annotated[Broker, Depends(get_broker)]
+SecretBoxDep = Annotated[SecretBox, Depends(get_secret_box)]
+
+PrincipalKind = Literal["operator", "api_key", "agent", "contact"]
+
+
+@dataclass
+class Principal:
+    """Who is calling: the operator, an app API key, an agent or a contact."""
+
+    kind: PrincipalKind
+    app_id: str | None = None
+    id: str | None = None  # api key id, agent id or contact id
+    agent: Agent | None = None
+    contact: Contact | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        """API keys and admin agents may change settings, agents, teams and AI agents."""
+        return self.kind == "api_key" or (
+            self.kind == "agent" and self.agent is not None and self.agent.role == "admin"
+        )
+
+    @property
+    def actor(self) -> tuple[str, str | None]:
+        """The (type, id) recorded in audit trails."""
+        return {"api_key": "api_key", "agent": "agent", "contact": "contact"}.get(
+            self.kind, "system"
+        ), self.id
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token from ``Authorization: Bearer``, or ``?token=`` for sockets and downloads."""
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return None
+
+
+async def resolve_token(
+    session: AsyncSession, settings: Settings, token: str | None
+) -> Principal | None:
+    """The principal a token stands for, or None."""
+    if not token:
+        return None
+    if settings.admin_token and token == settings.admin_token:
+        return Principal(kind="operator")
+    digest = hash_token(token)
+    key = await session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
+    )
+    if key is not None:
+        return Principal(kind="api_key", app_id=key.app_id, id=key.id)
+    access = await session.get(AccessToken, digest)
+    if access is None or access.expires_at < utcnow():
+        return None
+    if access.principal_type == "agent":
+        agent = await session.get(Agent, access.principal_id)
+        if agent is None or agent.deleted_at is not None:
+            return None
+        return Principal(kind="agent", app_id=agent.app_id, id=agent.id, agent=agent)
+    contact = await session.get(Contact, access.principal_id)
+    if contact is None:
+        return None
+    return Principal(kind="contact", app_id=contact.app_id, id=contact.id, contact=contact)
+
+
+async def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    principal = await resolve_token(session, settings, bearer_token(request))
+    if principal is None:
+        raise Unauthorized("A valid bearer token is required.", code="invalid_token")
+    return principal
+
+
+async def get_app_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """Any token that belongs to an app (API key, agent, contact)."""
+    if principal.kind == "operator":
+        raise Forbidden("The operator token may only create apps.")
+    return principal
+
+
+async def get_staff(principal: Annotated[Principal, Depends(get_app_principal)]) -> Principal:
+    """An API key or an agent."""
+    if principal.kind == "contact":
+        raise Forbidden("Contacts may not do this.")
+    return principal
+
+
+async def get_admin(principal: Annotated[Principal, Depends(get_staff)]) -> Principal:
+    """An API key or an admin agent."""
+    if not principal.is_admin:
+        raise Forbidden("Only admins may do this.", code="admin_required")
+    return principal
+
+
+async def get_current_agent(principal: Annotated[Principal, Depends(get_app_principal)]) -> Agent:
+    if principal.agent is None:
+        raise Forbidden("This needs an agent token.", code="agent_token_required")
+    return principal.agent
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+AppPrincipal = Annotated[Principal, Depends(get_app_principal)]
+Staff = Annotated[Principal, Depends(get_staff)]
+Admin = Annotated[Principal, Depends(get_admin)]
+CurrentAgent = Annotated[Agent, Depends(get_current_agent)]

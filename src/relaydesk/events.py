@@ -1,0 +1,197 @@
+"""Events clients hear about: collected during a transaction, published after commit.
+
+Services call :func:`emit` (it only appends to the session's pending list). The action
+that owns the transaction calls :func:`commit`, which writes the webhook outbox rows in
+the same transaction, commits, and only then publishes to the broker. A rolled-back
+transaction publishes nothing. The broker is chosen from a URL, as in Starlette's
+broadcaster: ``memory://`` (one process) or ``redis://`` (every process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.db import new_id, utcnow
+
+log = logging.getLogger("relaydesk.events")
+
+
+@dataclass
+class Event:
+    """One event: its type, app, payload, and who may see it."""
+
+    type: str
+    app_id: str
+    data: dict[str, Any]
+    conversation_id: str | None = None
+    contact_id: str | None = None  # the conversation's contact (contact sockets filter on it)
+    agent_ids: list[str] | None = None  # only these agents (None = every agent of the app)
+    id: str = field(default_factory=lambda: new_id("evt"))
+    created_at: str = field(default_factory=lambda: utcnow().isoformat().replace("+00:00", "Z"))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=str)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Event:
+        return cls(**json.loads(raw))
+
+
+PENDING = "relaydesk_pending_events"
+AFTER_COMMIT = "relaydesk_after_commit"
+
+
+def emit(session: AsyncSession, event: Event) -> None:
+    """Queue an event to publish once the session's transaction commits."""
+    session.info.setdefault(PENDING, []).append(event)
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None] | None]) -> None:
+    """Run ``callback`` after the next commit (e.g. wake the bot-turn workers)."""
+    callbacks = session.info.setdefault(AFTER_COMMIT, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
+Hook = Callable[[AsyncSession, list[Event]], Awaitable[None]]
+_before_commit_hooks: list[Hook] = []
+
+
+def before_commit_hook(hook: Hook) -> Hook:
+    """Register work that must run inside the transaction for its events (webhook outbox)."""
+    _before_commit_hooks.append(hook)
+    return hook
+
+
+async def commit(session: AsyncSession, broker: Broker | None) -> list[Event]:
+    """Commit the session, then publish its pending events and run after-commit callbacks."""
+    events: list[Event] = list(session.info.get(PENDING, []))
+    for hook in _before_commit_hooks:
+        if events:
+            await hook(session, events)
+    await session.commit()
+    session.info.pop(PENDING, None)
+    callbacks = session.info.pop(AFTER_COMMIT, [])
+    if broker is not None:
+        for ev in events:
+            try:
+                await broker.publish(ev)
+            except Exception:  # the change is committed; a lost fan-out must not fail it
+                log.exception("could not publish event %s", ev.type)
+    for cb in callbacks:
+        result = cb()
+        if asyncio.iscoroutine(result):
+            await result
+    return events
+
+
+async def rollback(session: AsyncSession) -> None:
+    """Roll back and forget the pending events."""
+    await session.rollback()
+    session.info.pop(PENDING, None)
+    session.info.pop(AFTER_COMMIT, None)
+
+
+class Broker:
+    """Fan-out of committed events to every subscriber of the deployment."""
+
+    async def connect(self) -> None: ...
+
+    async def disconnect(self) -> None: ...
+
+    async def publish(self, event: Event) -> None:
+        raise NotImplementedError
+
+    def subscribe(self) -> AsyncIterator[Event]:
+        raise NotImplementedError
+
+
+class MemoryBroker(Broker):
+    """In-process fan-out (``memory://``)."""
+
+    def __init__(self) -> None:
+        self._queues: set[asyncio.Queue[Event]] = set()
+
+    async def publish(self, event: Event) -> None:
+        for q in list(self._queues):
+            q.put_nowait(event)
+
+    @contextlib.asynccontextmanager
+    async def _queue(self) -> AsyncIterator[asyncio.Queue[Event]]:
+        q: asyncio.Queue[Event] = asyncio.Queue()
+        self._queues.add(q)
+        try:
+            yield q
+        finally:
+            self._queues.discard(q)
+
+    async def subscribe(self) -> AsyncIterator[Event]:  # type: ignore[override]
+        async with self._queue() as q:
+            while True:
+                yield await q.get()
+
+
+class RedisBroker(Broker):
+    """Fan-out across processes through Redis pub/sub (``redis://``).
+
+    One Redis subscription per process feeds the local subscribers, so a process with
+    thousands of sockets holds one Redis connection for them.
+    """
+
+    CHANNEL = "relaydesk:events"
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as aioredis
+
+        self._redis = aioredis.from_url(url)
+        self._local = MemoryBroker()
+        self._task: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        await self._redis.ping()
+        ready = asyncio.Event()
+        self._task = asyncio.create_task(self._listen(ready))
+        await asyncio.wait_for(ready.wait(), 10)
+
+    async def _listen(self, ready: asyncio.Event) -> None:
+        while True:
+            try:
+                pubsub = self._redis.pubsub()
+                await pubsub.subscribe(self.CHANNEL)
+                ready.set()
+                async for msg in pubsub.listen():
+                    if msg.get("type") == "message":
+                        await self._local.publish(Event.from_json(msg["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("redis subscription lost; reconnecting")
+                await asyncio.sleep(1)
+
+    async def disconnect(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await self._redis.aclose()
+
+    async def publish(self, event: Event) -> None:
+        await self._redis.publish(self.CHANNEL, event.to_json())
+
+    def subscribe(self) -> AsyncIterator[Event]:
+        return self._local.subscribe()
+
+
+def make_broker(redis_url: str | None) -> Broker:
+    """``redis://…`` → RedisBroker; unset or ``memory://`` → MemoryBroker."""
+    if redis_url and not redis_url.startswith("memory://"):
+        return RedisBroker(redis_url)
+    return MemoryBroker()

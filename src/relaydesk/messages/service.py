@@ -1,0 +1,174 @@
+"""Messages: validation, idempotent creation, listing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.config import Settings
+from relaydesk.conversations.models import Conversation, Participant
+from relaydesk.db import new_id, utcnow
+from relaydesk.errors import Invalid, NotFound
+from relaydesk.events import Event, emit
+from relaydesk.messages.models import Message
+from relaydesk.messages.schemas import MessageIn, MessageOut
+from relaydesk.schemas import Ref
+
+
+def out(message: Message) -> MessageOut:
+    return MessageOut(
+        id=message.id,
+        conversation_id=message.conversation_id,
+        sender=Ref(type=message.sender_type, id=message.sender_id),
+        text=message.text,
+        attachments=message.attachments or [],
+        location=message.location,
+        metadata=message.metadata_ or {},
+        client_message_id=message.client_message_id,
+        created_at=message.created_at,
+    )
+
+
+def validate(body: MessageIn, settings: Settings) -> None:
+    """Limits that depend on the settings (422 beyond them)."""
+    if body.text is not None and len(body.text) > settings.max_text_chars:
+        raise Invalid(
+            f"text is longer than {settings.max_text_chars} characters.", code="text_too_long"
+        )
+    if body.metadata and len(json.dumps(body.metadata)) > settings.max_metadata_bytes:
+        raise Invalid(
+            f"metadata is larger than {settings.max_metadata_bytes} bytes.",
+            code="metadata_too_large",
+        )
+    if not (body.text or body.attachments or body.location or body.metadata):
+        raise Invalid(
+            "A message needs text, attachments, a location or metadata.", code="empty_message"
+        )
+
+
+async def get(session: AsyncSession, *, conversation_id: str, message_id: str) -> Message:
+    message = await session.scalar(select(Message).where(Message.id == message_id))
+    if message is None or message.conversation_id != conversation_id:
+        raise NotFound("No such message.")
+    return message
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    conversation: Conversation,
+    sender_type: str,
+    sender_id: str | None,
+    text: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+    location: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    client_message_id: str | None = None,
+) -> tuple[Message, bool]:
+    """Store a message (or find the earlier one with the same client_message_id).
+
+    Returns (message, created). Emits ``message.created`` and lets routing react.
+    """
+    from relaydesk.routing import service as routing
+
+    if client_message_id:
+        earlier = await session.scalar(
+            select(Message).where(
+                Message.conversation_id == conversation.id,
+                Message.client_message_id == client_message_id,
+            )
+        )
+        if earlier is not None:
+            return earlier, False
+    now = utcnow()
+    message = Message(
+        id=new_id("msg"),
+        app_id=conversation.app_id,
+        conversation_id=conversation.id,
+        sender_type=sender_type,
+        sender_id=sender_id,
+        text=text,
+        attachments=attachments or [],
+        location=location,
+        metadata_=metadata or {},
+        client_message_id=client_message_id,
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(message)
+    except IntegrityError:  # the same client_message_id, concurrently
+        earlier = await session.scalar(
+            select(Message).where(
+                Message.conversation_id == conversation.id,
+                Message.client_message_id == client_message_id,
+            )
+        )
+        if earlier is None:
+            raise
+        return earlier, False
+    conversation.last_message_at = now
+    conversation.updated_at = now
+    if sender_type in ("agent", "ai_agent") and sender_id:
+        await add_participant(
+            session, conversation_id=conversation.id, type_=sender_type, id_=sender_id
+        )
+    await session.flush()
+    emit(
+        session,
+        Event(
+            type="message.created",
+            app_id=conversation.app_id,
+            conversation_id=conversation.id,
+            contact_id=conversation.contact_id,
+            data=out(message).model_dump(mode="json"),
+        ),
+    )
+    if sender_type == "contact":
+        await routing.contact_wrote(session, conversation=conversation, message=message)
+    return message, True
+
+
+async def add_participant(
+    session: AsyncSession, *, conversation_id: str, type_: str, id_: str
+) -> None:
+    """Remember that an agent or AI agent took part in the conversation."""
+    key = (conversation_id, type_, id_)
+    if await session.get(Participant, key) is None:
+        session.add(
+            Participant(conversation_id=conversation_id, participant_type=type_, participant_id=id_)
+        )
+        await session.flush()
+
+
+async def list(  # noqa: A001
+    session: AsyncSession, *, conversation_id: str, after: str | None, limit: int
+) -> list[Message]:
+    """Messages oldest first, optionally only those after a given message."""
+    query = select(Message).where(Message.conversation_id == conversation_id)
+    if after:
+        seq = await session.scalar(
+            select(Message.seq).where(
+                Message.id == after, Message.conversation_id == conversation_id
+            )
+        )
+        if seq is None:
+            raise NotFound("No such message to list after.", code="unknown_after")
+        query = query.where(Message.seq > seq)
+    rows = await session.scalars(query.order_by(Message.seq).limit(limit))
+    return [*rows]
+
+
+async def count(session: AsyncSession, *, conversation_id: str) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.conversation_id == conversation_id)
+        )
+        or 0
+    )

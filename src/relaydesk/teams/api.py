@@ -1,0 +1,57 @@
+"""``/api/v1/teams``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from relaydesk.deps import Admin, BrokerDep, SessionDep, Staff
+from relaydesk.events import commit
+from relaydesk.teams import service
+from relaydesk.teams.schemas import TeamCreate, TeamOut, TeamUpdate
+
+router = APIRouter(prefix="/api/v1/teams", tags=["teams"])
+
+
+@router.post("", status_code=201, response_model=TeamOut)
+async def create_team(
+    body: TeamCreate, session: SessionDep, principal: Admin, broker: BrokerDep
+) -> TeamOut:
+    team = await service.create(
+        session, app_id=principal.app_id or "", name=body.name, member_ids=body.member_ids
+    )
+    result = await service.out(session, team)
+    await commit(session, broker)
+    return result
+
+
+@router.get("")
+async def list_teams(session: SessionDep, principal: Staff) -> dict[str, list[TeamOut]]:
+    teams = await service.list(session, app_id=principal.app_id or "")
+    return {"items": [await service.out(session, t) for t in teams]}
+
+
+@router.get("/{team_id}", response_model=TeamOut)
+async def get_team(team_id: str, session: SessionDep, principal: Staff) -> TeamOut:
+    team = await service.get(session, app_id=principal.app_id or "", team_id=team_id)
+    return await service.out(session, team)
+
+
+@router.patch("/{team_id}", response_model=TeamOut)
+async def update_team(
+    team_id: str, body: TeamUpdate, session: SessionDep, principal: Admin, broker: BrokerDep
+) -> TeamOut:
+    team = await service.get(session, app_id=principal.app_id or "", team_id=team_id)
+    await service.update(session, team=team, name=body.name, member_ids=body.member_ids)
+    result = await service.out(session, team)
+    await commit(session, broker)
+    return result
+
+
+@router.delete("/{team_id}", status_code=204)
+async def delete_team(
+    team_id: str, session: SessionDep, principal: Admin, broker: BrokerDep
+) -> Response:
+    team = await service.get(session, app_id=principal.app_id or "", team_id=team_id)
+    await service.delete_team(session, team=team)
+    await commit(session, broker)
+    return Response(status_code=204)

@@ -1,0 +1,93 @@
+"""Teams and their members."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.agents.models import Agent
+from relaydesk.db import new_id
+from relaydesk.errors import Invalid, NotFound
+from relaydesk.teams.models import Team, TeamMember
+from relaydesk.teams.schemas import TeamOut
+
+
+async def get(session: AsyncSession, *, app_id: str, team_id: str) -> Team:
+    team = await session.get(Team, team_id)
+    if team is None or team.app_id != app_id:
+        raise NotFound("No such team.")
+    return team
+
+
+async def member_ids(session: AsyncSession, *, team_id: str) -> list[str]:
+    """Members in agent creation order (the team's round-robin order)."""
+    rows = await session.scalars(
+        select(TeamMember.agent_id)
+        .join(Agent, Agent.id == TeamMember.agent_id)
+        .where(TeamMember.team_id == team_id, Agent.deleted_at.is_(None))
+        .order_by(Agent.created_at, Agent.id)
+    )
+    return [*rows]
+
+
+async def out(session: AsyncSession, team: Team) -> TeamOut:
+    return TeamOut(
+        id=team.id,
+        name=team.name,
+        member_ids=await member_ids(session, team_id=team.id),
+        created_at=team.created_at,
+    )
+
+
+async def list(session: AsyncSession, *, app_id: str) -> list[Team]:  # noqa: A001
+    rows = await session.scalars(
+        select(Team).where(Team.app_id == app_id).order_by(Team.created_at)
+    )
+    return [*rows]
+
+
+async def _check_members(session: AsyncSession, *, app_id: str, ids: list[str]) -> list[str]:
+    unique = [*dict.fromkeys(ids)]
+    found = set(
+        await session.scalars(
+            select(Agent.id).where(
+                Agent.app_id == app_id, Agent.id.in_(unique), Agent.deleted_at.is_(None)
+            )
+        )
+    )
+    missing = [i for i in unique if i not in found]
+    if missing:
+        raise Invalid("Unknown agent ids in member_ids.", code="unknown_agent", details=missing)
+    return unique
+
+
+async def create(session: AsyncSession, *, app_id: str, name: str, member_ids: list[str]) -> Team:
+    ids = await _check_members(session, app_id=app_id, ids=member_ids)
+    team = Team(id=new_id("team"), app_id=app_id, name=name)
+    session.add(team)
+    await session.flush()
+    session.add_all([TeamMember(team_id=team.id, agent_id=i) for i in ids])
+    await session.flush()
+    return team
+
+
+async def update(
+    session: AsyncSession, *, team: Team, name: str | None, member_ids: list[str] | None
+) -> Team:
+    if name is not None:
+        team.name = name
+    if member_ids is not None:
+        ids = await _check_members(session, app_id=team.app_id, ids=member_ids)
+        await session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
+        session.add_all([TeamMember(team_id=team.id, agent_id=i) for i in ids])
+    await session.flush()
+    return team
+
+
+async def delete_team(session: AsyncSession, *, team: Team) -> None:
+    """Delete a team; routing settings and conversations that use it are cleaned up."""
+    from relaydesk.routing import service as routing
+
+    await routing.team_deleted(session, team=team)
+    await session.delete(team)
+    await session.flush()
