@@ -169,6 +169,17 @@ class Snapshot:
         object.__setattr__(self, "_position", position)
         object.__setattr__(self, "_by_email", by_email)
 
+    def _derive(
+        self, *, agents: tuple[Agent, ...] | None = None, pointers: Mapping[str, str] | None = None
+    ) -> Snapshot:
+        """A copy sharing the id/email indexes; only for agents with unchanged ids and emails."""
+        new = object.__new__(Snapshot)
+        for name in ("settings", "teams", "ai_agents", "_position", "_by_email"):
+            object.__setattr__(new, name, getattr(self, name))
+        object.__setattr__(new, "agents", self.agents if agents is None else agents)
+        object.__setattr__(new, "pointers", self.pointers if pointers is None else pointers)
+        return new
+
     def agent(self, agent_id: str | None) -> Agent | None:
         """The agent with this id, or None."""
         if agent_id is None:
@@ -736,7 +747,7 @@ def update_agent(
         max_concurrent=agent.max_concurrent if max_concurrent is _KEEP else max_concurrent,
     )
     agents = snapshot.agents[:i] + (changed,) + snapshot.agents[i + 1 :]
-    return replace(snapshot, agents=agents)
+    return snapshot._derive(agents=agents)
 
 
 def apply_decision(
@@ -756,14 +767,20 @@ def apply_decision(
         and snapshot.agent(new.id) is not None
     ):
         counts[new.id] = counts.get(new.id, 0) + 1
-    result = snapshot
-    for agent_id, delta in counts.items():
-        if delta:
-            agent = result.agents[result._position[agent_id]]
-            result = update_agent(result, agent_id, open_count=max(0, agent.open_count + delta))
+    agents = snapshot.agents
+    if any(counts.values()):
+        changed = list(agents)
+        for agent_id, delta in counts.items():
+            i = snapshot._position[agent_id]
+            agent = changed[i]
+            changed[i] = replace(agent, open_count=max(0, agent.open_count + delta))
+        agents = tuple(changed)
+    pointers = snapshot.pointers
     if decision.pointer_updates:
-        result = replace(result, pointers={**result.pointers, **decision.pointer_updates})
-    return result
+        pointers = {**pointers, **decision.pointer_updates}
+    if agents is snapshot.agents and pointers is snapshot.pointers:
+        return snapshot
+    return snapshot._derive(agents=agents, pointers=pointers)
 
 
 def apply_to_conversation(conversation: Conversation, decision: Decision) -> Conversation:
