@@ -135,7 +135,7 @@ def test_kinds_registered_with_secret_fields() -> None:
 
 def test_config_rejects_extra_fields_and_bad_keys(key: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="extra"):
-        DialogflowESConfig(service_account=key, project="x")
+        DialogflowESConfig.model_validate({"service_account": key, "project": "x"})
     broken = {k: v for k, v in key.items() if k != "private_key"}
     with pytest.raises(ValueError, match="private_key"):
         DialogflowESConfig(service_account=broken)
@@ -437,6 +437,13 @@ def test_es_revoked_token_is_refreshed_once(df: FakeDialogflow, key: dict[str, A
 
     assert with_es(key, df.url, go).messages
     assert len(df.logged("/token")) == 2
+
+
+def test_es_token_refused_twice_is_permanent(df: FakeDialogflow, key: dict[str, Any]) -> None:
+    df.fail_next(2, 401)
+    with pytest.raises(PermanentError, match="401"):
+        es_turn(key, df, turn(text="x"))
+    assert len(df.logged("/token")) == 2  # one retry with a fresh token, then give up
 
 
 def test_es_disabled_key_is_permanent_without_leaking(

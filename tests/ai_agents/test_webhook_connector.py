@@ -282,7 +282,7 @@ def test_config_validation() -> None:
     with pytest.raises(ValueError, match="line break"):
         WebhookConfig(url="https://b/x", headers={"X-A": "v\r\nX-Evil: 1"})
     with pytest.raises(ValueError, match="extra"):
-        WebhookConfig(url="https://b/x", secret="x")
+        WebhookConfig.model_validate({"url": "https://b/x", "secret": "x"})
     assert "s3cret" not in repr(WebhookConfig(url="https://b/x", headers=SECRET))
 
 

@@ -188,7 +188,7 @@ class FakeHTTPServer:
     def url(self) -> str:
         """Base URL, e.g. ``http://127.0.0.1:54321``."""
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeHTTPServer:
         """Serve in a daemon thread."""
@@ -490,8 +490,9 @@ class FakeDialogflow(FakeHTTPServer):
         if path == "/token" and method == "POST":
             form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
             self.log({"method": method, "path": path, "headers": headers, "body": form})
-            status, body = self._issue_token(form)
-            return status, body, {}
+            status, answer = self._issue_token(form)
+            return status, answer, {}
+        body: Any
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
