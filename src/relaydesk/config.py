@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     webhook_backoff_base_s: float = 2.0
     webhook_backoff_max_s: float = 3600.0
     webhook_timeout_s: float = 10.0
+    ws_heartbeat_s: float = 25.0  # server {"type":"ping"} frames on idle sockets
 
     log_level: str = "info"
     demo: bool = False  # set by `relaydesk demo`: allows running without a secret key
