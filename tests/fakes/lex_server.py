@@ -242,9 +242,7 @@ HANDOFF_PAYLOADS: dict[str, str] = {
         "Transferring you to our sales assistant",
         {"KM_ASSIGN_TO": "ai_sales", "event": {"name": "SALES_START", "data": {"plan": "pro"}}},
     ),
-    "that's all": _payload(
-        "Glad I could help, bye!", {"actionRequest": "resolveConversation"}
-    ),
+    "that's all": _payload("Glad I could help, bye!", {"actionRequest": "resolveConversation"}),
 }
 
 RICH_PAYLOAD = _payload(
@@ -256,7 +254,10 @@ RICH_PAYLOAD = _payload(
     },
 )
 
-GREETING = {"en": "Hi! I'm the support bot. How can I help?", "fr": "Bonjour ! Comment puis-je aider ?"}
+GREETING = {
+    "en": "Hi! I'm the support bot. How can I help?",
+    "fr": "Bonjour ! Comment puis-je aider ?",
+}
 HANGUP_V2 = "Sorry, I still can't help with that. Goodbye."
 
 
@@ -282,7 +283,12 @@ def default_v2_scripts() -> dict[str, dict[str, Any]]:
         "order status": copy.deepcopy(WIRE_LEXV2_ELICIT_SLOT_CARD),
         "1001": copy.deepcopy(WIRE_LEXV2_FULFILLED_CUSTOMPAYLOAD),
         "ssml": _v2(
-            [{"contentType": "SSML", "content": "<speak>Hello <break time='1s'/>there &amp; welcome</speak>"}],
+            [
+                {
+                    "contentType": "SSML",
+                    "content": "<speak>Hello <break time='1s'/>there &amp; welcome</speak>",
+                }
+            ],
             "SsmlDemo",
         ),
         "not json": _v2([{"contentType": "CustomPayload", "content": "just {text"}], "Odd"),
@@ -295,9 +301,7 @@ def default_v2_scripts() -> dict[str, dict[str, Any]]:
         "sales_start": _v2([_plain("Welcome to sales!")], "SalesStart"),
     }
     for utterance, content in HANDOFF_PAYLOADS.items():
-        scripts[utterance] = _v2(
-            [{"contentType": "CustomPayload", "content": content}], "Handoff"
-        )
+        scripts[utterance] = _v2([{"contentType": "CustomPayload", "content": content}], "Handoff")
     return scripts
 
 
@@ -355,8 +359,11 @@ def default_bots() -> list[Bot]:
                 Alias("TSTALIASID", "TestBotAlias", {"en_US": True}, "DRAFT"),
                 Alias("BETAALIAS1", "beta", {"en_US": True}),
                 Alias("STAGEALIAS", "staging", {"en_US": True}),
-                Alias("PRODALIAS1", "prod", {"en_US": True, "en_GB": True, "fr_CA": True,
-                                             "fr_FR": True, "de_DE": False}),
+                Alias(
+                    "PRODALIAS1",
+                    "prod",
+                    {"en_US": True, "en_GB": True, "fr_CA": True, "fr_FR": True, "de_DE": False},
+                ),
             ],
         ),
         Bot("OTHERBOT01", "OtherBot", [Alias("OTHERALIAS", "prod", {"es_US": True})]),
@@ -364,7 +371,7 @@ def default_bots() -> list[Bot]:
     ]
 
 
-V1_BOTS: dict[str, set[str]] = {"SupportBotV1": {"prod", "$LATEST"}}
+V1_BOTS: dict[str, set[str]] = {"SupportBotLegacy": {"prod", "$LATEST"}}
 
 # --- the server -----------------------------------------------------------------------
 
@@ -590,24 +597,36 @@ class FakeLex:
                 self.delay_count -= 1
             return self.delay_s
 
-    def check_auth(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[str, str]:
+    def check_auth(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[str, str]:
         """Verify SigV4; return (access key id, region) or raise the error AWS would."""
         auth = headers.get("authorization", "")
         match = _CREDENTIAL.search(auth)
         if not auth.startswith("AWS4-HMAC-SHA256") or not match:
-            raise LexApiError(403, "MissingAuthenticationTokenException",
-                              "Missing Authentication Token")
+            raise LexApiError(
+                403, "MissingAuthenticationTokenException", "Missing Authentication Token"
+            )
         key_id, _date, region, service = match.groups()
         secret = self.credentials.get(key_id)
         if secret is None:
-            raise LexApiError(403, "UnrecognizedClientException",
-                              "The security token included in the request is invalid.")
+            raise LexApiError(
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            )
         if service != "lex":
-            raise LexApiError(403, "InvalidSignatureException",
-                              f"Credential should be scoped to correct service: 'lex'. not '{service}'")
+            raise LexApiError(
+                403,
+                "InvalidSignatureException",
+                f"Credential should be scoped to correct service: 'lex'. not '{service}'",
+            )
         if region != self.region:
-            raise LexApiError(403, "InvalidSignatureException",
-                              f"Credential should be scoped to a valid region, not '{region}'.")
+            raise LexApiError(
+                403,
+                "InvalidSignatureException",
+                f"Credential should be scoped to a valid region, not '{region}'.",
+            )
         if self.verify_signature and not self._signature_ok(
             method, raw_path, headers, body, key_id, secret, region
         ):
@@ -620,8 +639,14 @@ class FakeLex:
         return key_id, region
 
     def _signature_ok(
-        self, method: str, raw_path: str, headers: dict[str, str], body: bytes,
-        key_id: str, secret: str, region: str,
+        self,
+        method: str,
+        raw_path: str,
+        headers: dict[str, str],
+        body: bytes,
+        key_id: str,
+        secret: str,
+        region: str,
     ) -> bool:
         auth = headers["authorization"]
         signed = _SIGNED_HEADERS.search(auth)
@@ -661,11 +686,14 @@ class FakeLex:
                 return service, operation, {k: unquote(v) for k, v in m.groupdict().items()}
         return None
 
-    def dispatch(self, rec: Recorded, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def dispatch(
+        self, rec: Recorded, params: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]:
         """Answer one authenticated Lex call."""
         if rec.service.startswith("models") and rec.access_key_id in self.run_only_keys:
             raise LexApiError(
-                403, "AccessDeniedException",
+                403,
+                "AccessDeniedException",
                 f"User: arn:aws:iam::123456789012:user/run-only is not authorized to perform: "
                 f"lex:{rec.operation}",
             )
@@ -679,15 +707,16 @@ class FakeLex:
         for bot in self.bots:
             if bot.bot_id == bot_id:
                 return bot
-        raise LexApiError(404, "ResourceNotFoundException",
-                          f"Could not find bot with ID {bot_id}.")
+        raise LexApiError(404, "ResourceNotFoundException", f"Could not find bot with ID {bot_id}.")
 
     def _page(self, items: list[Any], token: str | None) -> tuple[list[Any], str | None]:
         start = int(token or 0)
         end = start + self.page_size
         return items[start:end], (str(end) if end < len(items) else None)
 
-    def _op_ListBots(self, rec: Recorded, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def _op_ListBots(
+        self, rec: Recorded, params: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]:
         bots = list(self.bots)
         for flt in body.get("filters") or []:
             values = flt.get("values") or []
@@ -700,8 +729,13 @@ class FakeLex:
         page, token = self._page(bots, body.get("nextToken"))
         out: dict[str, Any] = {
             "botSummaries": [
-                {"botId": b.bot_id, "botName": b.name, "botStatus": "Available",
-                 "latestBotVersion": "1", "botType": "Bot"}
+                {
+                    "botId": b.bot_id,
+                    "botName": b.name,
+                    "botStatus": "Available",
+                    "latestBotVersion": "1",
+                    "botType": "Bot",
+                }
                 for b in page
             ]
         }
@@ -709,14 +743,20 @@ class FakeLex:
             out["nextToken"] = token
         return out
 
-    def _op_ListBotAliases(self, rec: Recorded, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def _op_ListBotAliases(
+        self, rec: Recorded, params: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]:
         bot = self._bot(params["bot"])
         page, token = self._page(bot.aliases, body.get("nextToken"))
         out: dict[str, Any] = {
             "botId": bot.bot_id,
             "botAliasSummaries": [
-                {"botAliasId": a.alias_id, "botAliasName": a.name, "botVersion": a.version,
-                 "botAliasStatus": "Available"}
+                {
+                    "botAliasId": a.alias_id,
+                    "botAliasName": a.name,
+                    "botVersion": a.version,
+                    "botAliasStatus": "Available",
+                }
                 for a in page
             ],
         }
@@ -728,10 +768,15 @@ class FakeLex:
         for alias in bot.aliases:
             if alias.alias_id == alias_id:
                 return alias
-        raise LexApiError(404, "ResourceNotFoundException",
-                          f"Could not find alias {alias_id} of bot {bot.bot_id}.")
+        raise LexApiError(
+            404,
+            "ResourceNotFoundException",
+            f"Could not find alias {alias_id} of bot {bot.bot_id}.",
+        )
 
-    def _op_DescribeBotAlias(self, rec: Recorded, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def _op_DescribeBotAlias(
+        self, rec: Recorded, params: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]:
         bot = self._bot(params["bot"])
         alias = self._alias(bot, params["alias"])
         return {
@@ -745,13 +790,18 @@ class FakeLex:
 
     # --- V2 runtime ---
 
-    def _op_RecognizeText(self, rec: Recorded, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def _op_RecognizeText(
+        self, rec: Recorded, params: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]:
         bot = self._bot(params["bot"])
         alias = self._alias(bot, params["alias"])
         locale = params["locale"]
         if not alias.locales.get(locale):
-            raise LexApiError(404, "ResourceNotFoundException",
-                              f"Locale {locale} is not enabled on alias {alias.alias_id}.")
+            raise LexApiError(
+                404,
+                "ResourceNotFoundException",
+                f"Locale {locale} is not enabled on alias {alias.alias_id}.",
+            )
         session = params["session"]
         if not re.fullmatch(r"[0-9a-zA-Z._:-]{2,100}", session):
             raise LexApiError(400, "ValidationException", "Invalid sessionId")
@@ -801,20 +851,35 @@ class FakeLex:
         if aliases is None:
             raise LexApiError(404, "NotFoundException", f"Could not find bot {params['bot']}")
         if params["alias"] not in aliases:
-            raise LexApiError(404, "NotFoundException",
-                              f"Could not find alias {params['alias']} of bot {params['bot']}")
+            raise LexApiError(
+                404,
+                "NotFoundException",
+                f"Could not find alias {params['alias']} of bot {params['bot']}",
+            )
 
-    def _op_GetBotAlias(self, rec: Recorded, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def _op_GetBotAlias(
+        self, rec: Recorded, params: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]:
         self._v1_check(params)
-        return {"name": params["alias"], "botName": params["bot"], "botVersion": "3",
-                "checksum": "fake"}
+        return {
+            "name": params["alias"],
+            "botName": params["bot"],
+            "botVersion": "3",
+            "checksum": "fake",
+        }
 
-    def _op_GetSession(self, rec: Recorded, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def _op_GetSession(
+        self, rec: Recorded, params: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]:
         self._v1_check(params)
-        return {"sessionId": f"fake-{params['user']}",
-                "sessionAttributes": self.sessions.get(f"v1:{params['user']}", {})}
+        return {
+            "sessionId": f"fake-{params['user']}",
+            "sessionAttributes": self.sessions.get(f"v1:{params['user']}", {}),
+        }
 
-    def _op_PostText(self, rec: Recorded, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def _op_PostText(
+        self, rec: Recorded, params: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]:
         self._v1_check(params)
         user = params["user"]
         if not re.fullmatch(r"[0-9a-zA-Z._:-]{2,100}", user):
@@ -830,9 +895,12 @@ class FakeLex:
         counter_key = f"v1:{user}"
         if key == "kommunicatemediaevent":
             echo = (body.get("requestAttributes") or {}).get("attachments", "[]")
-            answer: dict[str, Any] = {"intentName": "MediaReceived",
-                                      "message": f"attachments: {echo}",
-                                      "messageFormat": "PlainText", "dialogState": "Fulfilled"}
+            answer: dict[str, Any] = {
+                "intentName": "MediaReceived",
+                "message": f"attachments: {echo}",
+                "messageFormat": "PlainText",
+                "dialogState": "Fulfilled",
+            }
         elif key in self.v1_scripts:
             answer = copy.deepcopy(self.v1_scripts[key])
             self.fallbacks[counter_key] = 0
@@ -843,8 +911,11 @@ class FakeLex:
                 answer = copy.deepcopy(WIRE_LEXV1_FAILED)
                 self.fallbacks[counter_key] = 0
             else:
-                answer = {"message": "Sorry, can you please repeat that?",
-                          "messageFormat": "PlainText", "dialogState": "ElicitIntent"}
+                answer = {
+                    "message": "Sorry, can you please repeat that?",
+                    "messageFormat": "PlainText",
+                    "dialogState": "ElicitIntent",
+                }
         attrs.update(answer.get("sessionAttributes") or {})
         answer["sessionAttributes"] = dict(attrs)
         answer["sessionId"] = f"fake-{user}"
@@ -856,14 +927,23 @@ class FakeLex:
         """Serve ``/_fake/*``."""
         if path == "/_fake/info" and method == "GET":
             return 200, {
-                "url": self.url, "region": self.region,
-                "access_key_id": ACCESS_KEY_ID, "secret_access_key": SECRET_ACCESS_KEY,
+                "url": self.url,
+                "region": self.region,
+                "access_key_id": ACCESS_KEY_ID,
+                "secret_access_key": SECRET_ACCESS_KEY,
                 "run_only_access_key_id": RUN_ONLY_ACCESS_KEY_ID,
                 "run_only_secret_access_key": RUN_ONLY_SECRET_ACCESS_KEY,
-                "v2_bots": [{"botId": b.bot_id, "botName": b.name,
-                             "aliases": [a.__dict__ for a in b.aliases]} for b in self.bots],
+                "v2_bots": [
+                    {
+                        "botId": b.bot_id,
+                        "botName": b.name,
+                        "aliases": [a.__dict__ for a in b.aliases],
+                    }
+                    for b in self.bots
+                ],
                 "v1_bots": {k: sorted(v) for k, v in self.v1_bots.items()},
-                "v2_utterances": sorted(self.v2_scripts), "v1_utterances": sorted(self.v1_scripts),
+                "v2_utterances": sorted(self.v2_scripts),
+                "v1_utterances": sorted(self.v1_scripts),
             }
         if path == "/_fake/requests" and method == "GET":
             with self._lock:
@@ -898,6 +978,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     lex: FakeLex
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "FakeLex/1.0"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
@@ -985,8 +1066,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, answer)
         except LexApiError as err:
             rec.status = err.status
-            self._send(err.status, {"__type": err.error_type, "message": err.message},
-                       err.error_type)
+            self._send(
+                err.status, {"__type": err.error_type, "message": err.message}, err.error_type
+            )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -999,12 +1081,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-verify-signature", action="store_true")
     args = parser.parse_args(argv)
     fake = FakeLex(
-        args.host, args.port, region=args.region,
+        args.host,
+        args.port,
+        region=args.region,
         verify_signature=not args.no_verify_signature,
         fallback_limit=args.fallback_limit or None,
     ).start()
-    print(json.dumps({"url": fake.url, "access_key_id": ACCESS_KEY_ID,
-                      "secret_access_key": SECRET_ACCESS_KEY, "region": fake.region}), flush=True)
+    print(
+        json.dumps(
+            {
+                "url": fake.url,
+                "access_key_id": ACCESS_KEY_ID,
+                "secret_access_key": SECRET_ACCESS_KEY,
+                "region": fake.region,
+            }
+        ),
+        flush=True,
+    )
     try:
         while True:
             time.sleep(3600)
