@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from relaydesk.agents import service
 from relaydesk.agents.schemas import AgentCreate, AgentOut, AgentUpdate, StatusUpdate
@@ -66,3 +66,14 @@ async def update_agent(
     await service.update(session, agent=agent, changes=changes)
     await commit(session, broker)
     return AgentOut.model_validate(agent)
+
+
+@router.delete("/{agent_id}", status_code=204)
+async def delete_agent(
+    agent_id: str, session: SessionDep, principal: Admin, broker: BrokerDep
+) -> Response:
+    """Remove an agent (admins); their open conversations follow the human rules."""
+    agent = await service.get(session, app_id=principal.app_id or "", agent_id=agent_id)
+    await service.delete(session, agent=agent)
+    await commit(session, broker)
+    return Response(status_code=204)

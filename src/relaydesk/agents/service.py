@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.agents.models import Agent
 from relaydesk.agents.schemas import AgentOut
-from relaydesk.db import new_id
+from relaydesk.db import new_id, utcnow
 from relaydesk.errors import Conflict, NotFound
 from relaydesk.events import Event, emit
 from relaydesk.security import hash_password
@@ -94,6 +95,21 @@ async def update(session: AsyncSession, *, agent: Agent, changes: dict[str, Any]
             session, agent=agent, previous_status=before[0], previous_max=before[1]
         )
     return agent
+
+
+async def delete(session: AsyncSession, *, agent: Agent) -> None:
+    """Remove an agent: routing re-routes their open conversations; the email is freed."""
+    from relaydesk.routing import service as routing
+    from relaydesk.teams.models import TeamMember
+
+    agent.status = "offline"
+    agent.deleted_at = utcnow()
+    agent.email = f"deleted+{agent.id}@invalid"
+    agent.password_hash = None
+    await session.execute(sa_delete(TeamMember).where(TeamMember.agent_id == agent.id))
+    await session.flush()
+    await routing.agent_deleted(session, agent=agent)
+    emit_status(session, agent)
 
 
 def emit_status(session: AsyncSession, agent: Agent) -> None:

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from relaydesk.contacts.schemas import ContactBrief, ContactIn
 from relaydesk.messages.schemas import MessageIn
 from relaydesk.schemas import Id, In, JsonObject, Out, Ref, Timestamp
 
 Channel = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9_.-]{1,40}$")
+    str,
+    BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
+    StringConstraints(pattern=r"^[a-z0-9_.-]{1,40}$"),
 ]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 

@@ -1,20 +1,332 @@
-"""Applies routing decisions to conversations (seams called by the other domains).
+"""Applies the pure engine's decisions: one locked snapshot per app, one transaction.
 
-Until the routing engine is wired in, new conversations stay unassigned and open.
+Every routing operation first locks the app's ``routing_settings`` row (``SELECT … FOR
+UPDATE`` on PostgreSQL; SQLite serializes writers with ``BEGIN IMMEDIATE``), loads a
+:class:`engine.Snapshot` inside that transaction, asks the engine, and applies the decision:
+assignee, status, team, rotation pointers, the audit trail, events, greetings and AI turns.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.agents.models import Agent
-from relaydesk.conversations.models import Conversation
+from relaydesk.ai_agents import jobs
+from relaydesk.ai_agents.models import AIAgent
+from relaydesk.conversations.models import Assignment, Conversation, Participant
+from relaydesk.db import utcnow
+from relaydesk.errors import ApiError, Conflict, Invalid
+from relaydesk.events import Event, emit
 from relaydesk.messages.models import Message
-from relaydesk.teams.models import Team
+from relaydesk.routing import engine
+from relaydesk.routing.models import RotationPointer, RoutingSettings
+from relaydesk.teams.models import Team, TeamMember
 
 Actor = tuple[str, str | None]
+SYSTEM: Actor = ("system", None)
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+async def lock_settings(session: AsyncSession, *, app_id: str) -> RoutingSettings:
+    """The app's routing settings, locked for the rest of the transaction."""
+    row = await session.scalar(
+        select(RoutingSettings).where(RoutingSettings.app_id == app_id).with_for_update()
+    )
+    if row is None:  # apps made before routing existed
+        row = RoutingSettings(app_id=app_id)
+        session.add(row)
+        await session.flush()
+    return row
+
+
+def settings_snapshot(row: RoutingSettings) -> engine.RoutingSettings:
+    return engine.RoutingSettings(
+        human_routing=row.human_routing,  # type: ignore[arg-type]
+        default_agent_id=row.default_agent_id,
+        ai_enabled=row.ai_enabled,
+        ai_agent_ids=tuple(row.ai_agent_ids or ()),
+        channel_rules={
+            r["channel"]: engine.Target(type=r["assign_to"]["type"], id=r["assign_to"]["id"])
+            for r in row.channel_rules or []
+        },
+        reassign_on_offline=row.reassign_on_offline,
+    )
+
+
+async def load_snapshot(session: AsyncSession, *, settings: RoutingSettings) -> engine.Snapshot:
+    """Agents with their open load, teams, AI agents and pointers, read in the locked txn."""
+    app_id = settings.app_id
+    loads = dict(
+        (
+            await session.execute(
+                select(Conversation.assignee_id, func.count())
+                .where(
+                    Conversation.app_id == app_id,
+                    Conversation.status == "open",
+                    Conversation.assignee_type == "agent",
+                )
+                .group_by(Conversation.assignee_id)
+            )
+        ).all()
+    )
+    agents = tuple(
+        engine.Agent(
+            id=a.id,
+            email=a.email,
+            status=a.status,  # type: ignore[arg-type]
+            open_count=int(loads.get(a.id, 0)),
+            max_concurrent=a.max_concurrent,
+        )
+        for a in await session.scalars(
+            select(Agent)
+            .where(Agent.app_id == app_id, Agent.deleted_at.is_(None))
+            .order_by(Agent.created_at, Agent.id)
+        )
+    )
+    members: dict[str, set[str]] = {}
+    for team_id, agent_id in await session.execute(
+        select(Team.id, TeamMember.agent_id)
+        .outerjoin(TeamMember, TeamMember.team_id == Team.id)
+        .where(Team.app_id == app_id)
+    ):
+        members.setdefault(team_id, set())
+        if agent_id:
+            members[team_id].add(agent_id)
+    ai_agents = {
+        b.id: engine.AIAgent(id=b.id, auto_handoff=b.auto_handoff)
+        for b in await session.scalars(
+            select(AIAgent).where(AIAgent.app_id == app_id, AIAgent.deleted_at.is_(None))
+        )
+    }
+    pointers = {
+        p.scope: p.last_id
+        for p in await session.scalars(
+            select(RotationPointer).where(RotationPointer.app_id == app_id)
+        )
+        if p.last_id
+    }
+    return engine.Snapshot(
+        settings=settings_snapshot(settings),
+        agents=agents,
+        teams={t: engine.Team(id=t, member_ids=frozenset(m)) for t, m in members.items()},
+        ai_agents=ai_agents,
+        pointers=pointers,
+    )
+
+
+async def conversation_snapshot(
+    session: AsyncSession, conversation: Conversation
+) -> engine.Conversation:
+    participants = tuple(
+        engine.Assignee(type=p.participant_type, id=p.participant_id)  # type: ignore[arg-type]
+        for p in await session.scalars(
+            select(Participant)
+            .where(
+                Participant.conversation_id == conversation.id,
+                Participant.participant_type == "agent",
+            )
+            .order_by(Participant.joined_at)
+        )
+    )
+    return _conv(conversation, participants)
+
+
+def _conv(
+    conversation: Conversation, participants: tuple[engine.Assignee, ...] = ()
+) -> engine.Conversation:
+    assignee = (
+        engine.Assignee(type=conversation.assignee_type, id=conversation.assignee_id)  # type: ignore[arg-type]
+        if conversation.assignee_type and conversation.assignee_id
+        else None
+    )
+    return engine.Conversation(
+        id=conversation.id,
+        channel=conversation.channel,
+        status=conversation.status,  # type: ignore[arg-type]
+        team_id=conversation.team_id,
+        assignee=assignee,
+        participants=participants,
+    )
+
+
+class Router:
+    """One routing operation on one app: the locked settings and a snapshot kept current."""
+
+    def __init__(self, session: AsyncSession, settings: RoutingSettings, snap: engine.Snapshot):
+        self.session = session
+        self.settings = settings
+        self.snapshot = snap
+
+    @classmethod
+    async def open(cls, session: AsyncSession, *, app_id: str) -> Router:
+        settings = await lock_settings(session, app_id=app_id)
+        return cls(session, settings, await load_snapshot(session, settings=settings))
+
+    async def apply(
+        self,
+        conversation: Conversation,
+        decision: engine.Decision,
+        *,
+        actor: Actor,
+        detail: str | None = None,
+    ) -> None:
+        """Write the decision: conversation, pointers, audit row, participant, events, turns."""
+        session = self.session
+        before = await conversation_snapshot(session, conversation)
+        prev_type, prev_id = conversation.assignee_type, conversation.assignee_id
+        new = decision.assignee
+        conversation.assignee_type = new.type if new else None
+        conversation.assignee_id = new.id if new else None
+        conversation.status = decision.status
+        conversation.team_id = decision.team_id
+        now = utcnow()
+        conversation.updated_at = now
+        if decision.status == "waiting":
+            conversation.queued_at = conversation.queued_at or now
+        else:
+            conversation.queued_at = None
+        for scope, last_id in decision.pointer_updates.items():
+            pointer = await session.get(RotationPointer, (conversation.app_id, scope))
+            if pointer is None:
+                session.add(
+                    RotationPointer(app_id=conversation.app_id, scope=scope, last_id=last_id)
+                )
+            else:
+                pointer.last_id = last_id
+        session.add(
+            Assignment(
+                app_id=conversation.app_id,
+                conversation_id=conversation.id,
+                at=now,
+                from_type=prev_type,
+                from_id=prev_id,
+                to_type=new.type if new else None,
+                to_id=new.id if new else None,
+                team_id=decision.team_id,
+                reason=decision.reason,
+                detail=decision.detail or detail,
+                actor_type=actor[0],
+                actor_id=actor[1],
+            )
+        )
+        if new is not None:
+            from relaydesk.messages.service import add_participant
+
+            await add_participant(
+                session, conversation_id=conversation.id, type_=new.type, id_=new.id
+            )
+        await session.flush()
+        self.snapshot = engine.apply_decision(self.snapshot, decision, previous=before)
+        await _emit_assigned(session, conversation, decision, actor)
+        if new is not None and new.type == "ai_agent":
+            if decision.send_event is not None:
+                await jobs.enqueue(
+                    session,
+                    app_id=conversation.app_id,
+                    conversation_id=conversation.id,
+                    ai_agent_id=new.id,
+                    kind="event",
+                    event={
+                        "name": decision.send_event.name,
+                        "data": dict(decision.send_event.data or {}),
+                    },
+                )
+            elif decision.send_welcome:
+                await jobs.enqueue(
+                    session,
+                    app_id=conversation.app_id,
+                    conversation_id=conversation.id,
+                    ai_agent_id=new.id,
+                    kind="welcome",
+                )
+
+    async def dequeue(self, *, actor: Actor = SYSTEM, limit: int = 500) -> int:
+        """Assign waiting conversations, oldest first, while someone is eligible."""
+        if not any(a.eligible for a in self.snapshot.agents):
+            return 0
+        waiting = list(
+            await self.session.scalars(
+                select(Conversation)
+                .where(
+                    Conversation.app_id == self.settings.app_id, Conversation.status == "waiting"
+                )
+                .order_by(Conversation.queued_at, Conversation.created_at, Conversation.id)
+                .limit(limit)
+                .with_for_update()
+            )
+        )
+        if not waiting:
+            return 0
+        by_id = {c.id: c for c in waiting}
+        decisions = engine.dequeue(self.snapshot, [_conv(c) for c in waiting])
+        for conversation_id, decision in decisions:
+            await self.apply(by_id[conversation_id], decision, actor=actor)
+        return len(decisions)
+
+
+async def _emit_assigned(
+    session: AsyncSession, conversation: Conversation, decision: engine.Decision, actor: Actor
+) -> None:
+    from relaydesk.conversations.service import out
+
+    data = (await out(session, conversation)).model_dump(mode="json")
+    data["assignment"] = {
+        "reason": decision.reason,
+        "detail": decision.detail,
+        "actor": {"type": actor[0], "id": actor[1]},
+    }
+    emit(
+        session,
+        Event(
+            type="conversation.assigned",
+            app_id=conversation.app_id,
+            conversation_id=conversation.id,
+            contact_id=conversation.contact_id,
+            data=data,
+        ),
+    )
+    if decision.notify_everybody:
+        emit(
+            session,
+            Event(
+                type="conversation.notify",
+                app_id=conversation.app_id,
+                conversation_id=conversation.id,
+                data=data,
+            ),
+        )
+
+
+async def greet(
+    session: AsyncSession, conversation: Conversation, settings: RoutingSettings, kind: str
+) -> None:
+    """Post the app's welcome or away message as a system message (routing.md §3)."""
+    from relaydesk.messages import service as messages
+
+    text = settings.welcome_message if kind == "welcome_message" else settings.away_message
+    if text:
+        await messages.create(
+            session,
+            conversation=conversation,
+            sender_type="system",
+            sender_id=None,
+            text=text,
+            metadata={"relaydesk": kind},
+        )
+
+
+# --- seams called by the other domains ----------------------------------------------------
+
+
+def _target(explicit: dict[str, Any] | None) -> engine.Target | None:
+    if not explicit:
+        return None
+    return engine.Target(type=explicit["type"], id=explicit["id"])
 
 
 async def route_new(
@@ -25,25 +337,281 @@ async def route_new(
     actor: Actor,
 ) -> None:
     """Route a conversation that was just created (routing.md §2, §3)."""
+    router = await Router.open(session, app_id=conversation.app_id)
+    target = _target(explicit)
+    if target is not None:
+        await _check_target_exists(router.snapshot, target)
+    decision = engine.route_new(router.snapshot, _conv(conversation), explicit=target)
+    greeting = engine.greeting(router.snapshot, decision)
+    await router.apply(conversation, decision, actor=actor)
+    if greeting != "ai_welcome":
+        await greet(session, conversation, router.settings, greeting)
+
+
+async def _check_target_exists(snapshot: engine.Snapshot, target: engine.Target) -> None:
+    known = {
+        "agent": snapshot.agent(target.id) is not None,
+        "team": target.id in snapshot.teams,
+        "ai_agent": target.id in snapshot.ai_agents,
+    }[target.type]
+    if not known:
+        raise Invalid(
+            f"No {target.type.replace('_', ' ')} with id {target.id}.", code="unknown_assignee"
+        )
 
 
 async def contact_wrote(
     session: AsyncSession, *, conversation: Conversation, message: Message
 ) -> None:
-    """A contact's message was stored: reopen resolved conversations, feed AI agents."""
+    """A contact's message was stored: reopen a resolved conversation, feed its AI agent."""
+    if conversation.status == "resolved":
+        router = await Router.open(session, app_id=conversation.app_id)
+        snap = await conversation_snapshot(session, conversation)
+        decision = engine.reopen(router.snapshot, snap)
+        await router.apply(conversation, decision, actor=("contact", conversation.contact_id))
+    if conversation.status == "open" and conversation.assignee_type == "ai_agent":
+        media = bool(message.attachments or message.location) and not message.text
+        await jobs.enqueue(
+            session,
+            app_id=conversation.app_id,
+            conversation_id=conversation.id,
+            ai_agent_id=conversation.assignee_id or "",
+            kind="media" if media else "text",
+            message_id=message.id,
+        )
 
 
 async def status_changed(
     session: AsyncSession, *, conversation: Conversation, previous: str, actor: Actor
 ) -> None:
-    """A conversation was resolved, reopened or marked spam."""
+    """Resolving (or spam) frees capacity: the queue moves on."""
+    if previous == "open" and conversation.assignee_type == "agent":
+        router = await Router.open(session, app_id=conversation.app_id)
+        await router.dequeue()
 
 
 async def agent_changed(
     session: AsyncSession, *, agent: Agent, previous_status: str, previous_max: int | None
 ) -> None:
-    """An agent's status or capacity changed: dequeue, or re-route on offline."""
+    """An agent's status or capacity changed: re-route on offline, then dequeue."""
+    router = await Router.open(session, app_id=agent.app_id)
+    if agent.status == "offline" and previous_status != "offline":
+        await _reroute_agent(router, agent.id, respect_setting=True, detail=None)
+    await router.dequeue()
+
+
+async def _reroute_agent(
+    router: Router, agent_id: str, *, respect_setting: bool, detail: str | None
+) -> None:
+    open_convs = list(
+        await router.session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.app_id == router.settings.app_id,
+                Conversation.status == "open",
+                Conversation.assignee_type == "agent",
+                Conversation.assignee_id == agent_id,
+            )
+            .order_by(Conversation.created_at)
+            .with_for_update()
+        )
+    )
+    if not open_convs:
+        return
+    snaps = [await conversation_snapshot(router.session, c) for c in open_convs]
+    if respect_setting:
+        result = engine.agent_offline(router.snapshot, snaps, agent_id)
+        if isinstance(result, engine.NoChange):
+            return
+        by_id = {c.id: c for c in open_convs}
+        for conversation_id, decision in result:
+            await router.apply(by_id[conversation_id], decision, actor=SYSTEM)
+        return
+    for conversation, snap in zip(open_convs, snaps, strict=True):
+        decision = engine.human_rules(
+            router.snapshot, snap, reason="agent_offline", detail=detail, exclude={agent_id}
+        )
+        await router.apply(conversation, decision, actor=SYSTEM)
 
 
 async def team_deleted(session: AsyncSession, *, team: Team) -> None:
-    """A team is being deleted: drop it from rules and conversations."""
+    """A team goes: its channel rules are dropped and its conversations lose the team.
+
+    Waiting conversations that were held for the team can then go to anyone eligible.
+    """
+    settings = await lock_settings(session, app_id=team.app_id)
+    settings.channel_rules = [
+        r for r in settings.channel_rules or [] if not _rule_targets(r, "team", team.id)
+    ]
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.app_id == team.app_id, Conversation.team_id == team.id)
+        .values(team_id=None)
+    )
+    await session.execute(
+        RotationPointer.__table__.delete().where(
+            RotationPointer.app_id == team.app_id,
+            RotationPointer.scope == engine.team_scope(team.id),
+        )
+    )
+    await session.flush()
+    router = Router(session, settings, await load_snapshot(session, settings=settings))
+    # the snapshot still lists the team until the row is deleted; drop it for dequeue
+    router.snapshot = engine.Snapshot(
+        settings=router.snapshot.settings,
+        agents=router.snapshot.agents,
+        teams={k: v for k, v in router.snapshot.teams.items() if k != team.id},
+        ai_agents=router.snapshot.ai_agents,
+        pointers=router.snapshot.pointers,
+    )
+    await router.dequeue()
+
+
+def _rule_targets(rule: dict[str, Any], type_: str, id_: str) -> bool:
+    return bool(rule["assign_to"]["type"] == type_ and rule["assign_to"]["id"] == id_)
+
+
+async def agent_deleted(session: AsyncSession, *, agent: Agent) -> None:
+    """An agent goes: settings forget them, their open conversations follow the human rules."""
+    settings = await lock_settings(session, app_id=agent.app_id)
+    if settings.default_agent_id == agent.id:
+        settings.default_agent_id = None
+    settings.channel_rules = [
+        r for r in settings.channel_rules or [] if not _rule_targets(r, "agent", agent.id)
+    ]
+    await session.flush()
+    router = Router(session, settings, await load_snapshot(session, settings=settings))
+    await _reroute_agent(router, agent.id, respect_setting=False, detail="agent_deleted")
+
+
+async def ai_agent_deleted(session: AsyncSession, *, ai_agent: AIAgent) -> None:
+    """An AI agent goes: settings forget it, its open conversations go to the humans."""
+    settings = await lock_settings(session, app_id=ai_agent.app_id)
+    settings.ai_agent_ids = [i for i in settings.ai_agent_ids or [] if i != ai_agent.id]
+    if not settings.ai_agent_ids:
+        settings.ai_enabled = False
+    settings.channel_rules = [
+        r for r in settings.channel_rules or [] if not _rule_targets(r, "ai_agent", ai_agent.id)
+    ]
+    await session.flush()
+    router = Router(session, settings, await load_snapshot(session, settings=settings))
+    convs = list(
+        await session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.app_id == ai_agent.app_id,
+                Conversation.status.in_(("open", "waiting")),
+                Conversation.assignee_type == "ai_agent",
+                Conversation.assignee_id == ai_agent.id,
+            )
+            .with_for_update()
+        )
+    )
+    for conversation in convs:
+        snap = await conversation_snapshot(session, conversation)
+        decision = engine.human_rules(
+            router.snapshot, snap, reason="ai_handoff", detail="ai_agent_deleted"
+        )
+        await router.apply(conversation, decision, actor=SYSTEM)
+
+
+# --- actions behind the routing endpoints and the turn queue -------------------------------
+
+
+def _raise_refused(refused: engine.Refused) -> None:
+    messages = {
+        "not_assigned_to_ai_agent": "The conversation is not assigned to an AI agent.",
+        "conversation_not_open": "The conversation is not open.",
+        "unknown_agent": "No such agent.",
+        "unknown_assignee": "No such assignee.",
+        "unknown_team": "No such team.",
+    }
+    cls: type[ApiError] = Conflict if refused.http_status == 409 else Invalid
+    raise cls(messages.get(refused.code, refused.code), code=refused.code)
+
+
+async def assign(
+    session: AsyncSession,
+    *,
+    conversation: Conversation,
+    target: dict[str, Any],
+    actor: Actor,
+) -> None:
+    """Manual assignment to an agent, team or AI agent, or a re-run of the rules."""
+    router = await Router.open(session, app_id=conversation.app_id)
+    snap = await conversation_snapshot(session, conversation)
+    if target["type"] == "rules":
+        result = engine.manual_assign(router.snapshot, snap, engine.RULES)
+    else:
+        if not target.get("id"):
+            raise Invalid("assign_to.id is required.", code="validation_error")
+        result = engine.manual_assign(
+            router.snapshot, snap, engine.Target(type=target["type"], id=target["id"])
+        )
+    if isinstance(result, engine.Refused):
+        _raise_refused(result)
+        return
+    await router.apply(conversation, result, actor=actor)
+    await router.dequeue()
+
+
+async def takeover(
+    session: AsyncSession, *, conversation: Conversation, agent_id: str, actor: Actor
+) -> None:
+    """An agent takes over from the AI agent (409 when an AI agent is not the assignee)."""
+    router = await Router.open(session, app_id=conversation.app_id)
+    result = engine.takeover(
+        router.snapshot, await conversation_snapshot(session, conversation), agent_id
+    )
+    if isinstance(result, engine.Refused):
+        _raise_refused(result)
+        return
+    await router.apply(conversation, result, actor=actor)
+
+
+async def claim(
+    session: AsyncSession, *, conversation: Conversation, agent_id: str, actor: Actor
+) -> None:
+    """An agent assigns an open conversation to themselves."""
+    router = await Router.open(session, app_id=conversation.app_id)
+    result = engine.claim(
+        router.snapshot, await conversation_snapshot(session, conversation), agent_id
+    )
+    if isinstance(result, engine.Refused):
+        _raise_refused(result)
+        return
+    await router.apply(conversation, result, actor=actor)
+
+
+async def ai_handoff(
+    session: AsyncSession,
+    *,
+    conversation: Conversation,
+    ai_agent_id: str,
+    request: engine.HandoffRequest,
+    detail: str | None = None,
+) -> engine.Decision | None:
+    """Apply an AI agent's handoff, hang-up or failure (routing.md §4); None if nothing changed."""
+    router = await Router.open(session, app_id=conversation.app_id)
+    snap = await conversation_snapshot(session, conversation)
+    result = engine.handoff(router.snapshot, snap, request, ai_agent_id=ai_agent_id)
+    if isinstance(result, engine.NoChange):
+        return None
+    await router.apply(conversation, result, actor=("ai_agent", ai_agent_id), detail=detail)
+    return result
+
+
+async def waiting_position(session: AsyncSession, *, conversation: Conversation) -> int | None:
+    """1-based place in the app's queue, or None when not waiting."""
+    if conversation.status != "waiting" or conversation.queued_at is None:
+        return None
+    ahead = await session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(
+            Conversation.app_id == conversation.app_id,
+            Conversation.status == "waiting",
+            Conversation.queued_at < conversation.queued_at,
+        )
+    )
+    return int(ahead or 0) + 1

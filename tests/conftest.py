@@ -1,0 +1,85 @@
+"""Fixtures: one relaydesk server per database backend, a fresh app per test.
+
+Backends: ``sqlite`` always; ``postgres`` when ``RELAYDESK_TEST_DATABASE_URL`` is set
+(required in CI). Redis tests need ``RELAYDESK_TEST_REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import (
+    Api,
+    Server,
+    create_postgres_database,
+    drop_postgres_database,
+    new_app,
+)
+
+PG_URL = os.environ.get("RELAYDESK_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("RELAYDESK_TEST_REDIS_URL")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not PG_URL:
+        raise pytest.UsageError("CI must set RELAYDESK_TEST_DATABASE_URL")
+    if IN_CI and not REDIS_URL:
+        raise pytest.UsageError("CI must set RELAYDESK_TEST_REDIS_URL")
+
+
+def _database_url(backend: str, tmp: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp / 'relaydesk.db'}"
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need RELAYDESK_TEST_DATABASE_URL")
+    return create_postgres_database(PG_URL)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend under test."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database of the backend, for the whole session."""
+    url = _database_url(backend, tmp_path_factory.mktemp(f"db-{backend}"))
+    yield url
+    if backend == "postgres":
+        drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A running relaydesk server on the backend."""
+    srv = Server(database_url=database_url, workdir=tmp_path_factory.mktemp("server")).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def api(server: Server) -> Api:
+    """A client holding the API key of a new app."""
+    return new_app(server.url)
+
+
+@pytest.fixture
+def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database of the backend for this test alone (for tests that start their own servers)."""
+    url = _database_url(backend, tmp_path)
+    yield url
+    if backend == "postgres":
+        drop_postgres_database(url)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not REDIS_URL:
+        pytest.skip("Redis tests need RELAYDESK_TEST_REDIS_URL")
+    return REDIS_URL
