@@ -36,6 +36,7 @@ ROUTERS = [
     "relaydesk.webhooks.api",
     "relaydesk.uploads.api",
     "relaydesk.realtime.api",
+    "relaydesk.widget.api",
     "relaydesk.web.api",
 ]
 
