@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import subprocess
 import sys
+import urllib.request
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -483,7 +485,7 @@ def test_custom_fallback_intents(fake: lex_server.FakeLex) -> None:
 # --- lex_v2: failures -----------------------------------------------------------------------
 
 
-def test_throttling_is_transient_after_one_retry(fake: lex_server.FakeLex) -> None:
+def test_throttling_is_transient_after_client_retries(fake: lex_server.FakeLex) -> None:
     conn = v2(fake, bot_name=None, bot_alias=None, bot_id="SUPPORTBOT", bot_alias_id="PRODALIAS1")
     fake.fail_next(5, status=429, error_type="ThrottlingException", only="runtime")
     with pytest.raises(TransientError, match="ThrottlingException") as info:
@@ -516,7 +518,7 @@ def test_slow_answer_times_out(fake: lex_server.FakeLex) -> None:
         read_timeout_s=0.3,
     )
     fake.set_delay(1.0, count=3)
-    with pytest.raises(TransientError, match="could not reach Lex V2"):
+    with pytest.raises(TransientError, match=r"Lex V2 did not answer RecognizeText within 0\.3s"):
         say(conn, "hello")
 
 
@@ -737,3 +739,79 @@ def test_v1_validate(fake: lex_server.FakeLex) -> None:
         run(v1(fake, bot_name="Nope").validate())
     with pytest.raises(ConfigInvalid, match="AWS refused the credentials.*InvalidSignature"):
         run(v1(fake, secret_access_key="wrong-secret-value").validate())
+
+
+# --- the fake as a separate process, driven through its control endpoints -------------------
+
+
+def _http(url: str, method: str = "GET", body: Any = None) -> Any:
+    """A JSON call to the fake's control endpoints."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        return json.loads(resp.read())
+
+
+def test_fake_as_a_process_with_control_endpoints() -> None:
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.lex_server", "--port", "0"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        url = info["url"]
+        assert _http(f"{url}/_fake/info")["access_key_id"] == info["access_key_id"]
+        _http(
+            f"{url}/_fake/script",
+            "POST",
+            {
+                "utterance": "Ping",
+                "v2": [{"contentType": "PlainText", "content": "pong"}],
+                "v1": {
+                    "message": "pong v1",
+                    "messageFormat": "PlainText",
+                    "dialogState": "Fulfilled",
+                },
+            },
+        )
+        cfg = {
+            "access_key_id": info["access_key_id"],
+            "secret_access_key": info["secret_access_key"],
+            "region": info["region"],
+            "endpoint_url": url,
+            "read_timeout_s": 2,
+        }
+        conn2 = LexV2Connector(
+            LexV2Config(**cfg, bot_id="SUPPORTBOT", bot_alias_id="PRODALIAS1"),
+            ai_agent_id="a",
+            default_language="en-US",
+        )
+        conn1 = LexV1Connector(
+            LexV1Config(**cfg, bot_name="SupportBotLegacy", bot_alias="prod"),
+            ai_agent_id="b",
+            default_language="en-US",
+        )
+        assert say(conn2, "ping").messages[0].text == "pong"
+        assert say(conn1, "ping").messages[0].text == "pong v1"
+        recorded = _http(f"{url}/_fake/requests")
+        assert [r["operation"] for r in recorded] == ["RecognizeText", "PostText"]
+        assert recorded[0]["request_attributes"]["kmUserLanguageCode"] == "en-US"
+        _http(
+            f"{url}/_fake/fail",
+            "POST",
+            {"count": 3, "status": 503, "error_type": "InternalServerException"},
+        )
+        with pytest.raises(TransientError):
+            say(conn2, "ping")
+        _http(f"{url}/_fake/requests", "DELETE")
+        _http(f"{url}/_fake/reset", "POST", {})
+        assert _http(f"{url}/_fake/requests") == []
+        assert say(conn2, "ping").messages[0].text != "pong"  # scripts are back to defaults
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)

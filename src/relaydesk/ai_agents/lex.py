@@ -35,11 +35,18 @@ import json
 import logging
 import re
 import threading
+import weakref
 from typing import Any, ClassVar
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    HTTPClientError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -410,6 +417,9 @@ class _LexConnector(Connector):
             return PermanentError(
                 self._scrub(f"{self.label} rejected {action} (HTTP {status}): {detail}")
             )
+        if isinstance(exc, ReadTimeoutError):
+            text = f"{self.label} did not answer {action} within {self.cfg.read_timeout_s}s: {exc}"
+            return TransientError(self._scrub(text))
         if isinstance(exc, HTTPClientError | BotoConnectionError):
             return TransientError(self._scrub(f"could not reach {self.label} ({action}): {exc}"))
         if isinstance(exc, NoCredentialsError):
@@ -455,7 +465,8 @@ class LexV2Connector(_LexConnector):
         self._alias_id: str | None = self.v2.bot_alias_id
         #: enabled locales of the alias (None: not looked up yet; empty: unknown)
         self._locales: list[str] | None = None
-        self._resolve_lock = asyncio.Lock()
+        self._resolve_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
+        self._resolve_locks = weakref.WeakKeyDictionary()
 
     def _bot_label(self) -> str:
         """The bot as configured, for messages."""
@@ -465,7 +476,9 @@ class LexV2Connector(_LexConnector):
         """(bot id, alias id), resolving configured names once (ListBots, ListBotAliases)."""
         if self._bot_id and self._alias_id:
             return self._bot_id, self._alias_id
-        async with self._resolve_lock:
+        loop = asyncio.get_running_loop()
+        lock = self._resolve_locks.setdefault(loop, asyncio.Lock())  # one per event loop
+        async with lock:
             models = await asyncio.to_thread(self.client, "lexv2-models")
             if not self._bot_id:
                 self._bot_id = await self._find_bot(models, str(self.v2.bot_name))
