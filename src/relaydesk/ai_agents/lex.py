@@ -1,19 +1,15 @@
 """Amazon Lex connectors: ``lex_v2`` (``lexv2-runtime`` RecognizeText) and ``lex_v1`` (PostText).
 
-What a turn sends (both kinds; V1 ``inputText`` / ``userId``, V2 ``text`` / ``sessionId``):
+What a turn sends (V2 ``text`` on ``sessionId``; V1 ``inputText`` on ``userId``):
 
-=========  =======================  =====================================================
-turn       text                     extra
-=========  =======================  =====================================================
-text       the contact's text       --
-welcome    ``kmConversationStarted``  --
-event      the event name           (``WELCOME`` -> ``kmConversationStarted``); event data
-                                    as session attributes (string values; others as JSON)
-                                    and request attributes ``kmEventName``/``kmEventData``
-media      ``kommunicateMediaEvent``  request attribute ``attachments`` (JSON string of
-                                    ``[{"type": mime|"location", "payload": {...}}]``);
-                                    a caption goes in ``kmMessageText``
-=========  =======================  =====================================================
+- text: the contact's text;
+- welcome: ``kmConversationStarted``;
+- event: the event name (``WELCOME`` -> ``kmConversationStarted``), its data as session
+  attributes (strings as is, other values as JSON) and as request attributes
+  ``kmEventName`` / ``kmEventData`` (JSON);
+- media: ``kommunicateMediaEvent`` with request attribute ``attachments``, a JSON string of
+  ``[{"type": mime, "payload": {url, name, size}}]`` / ``[{"type": "location", "payload":
+  {lat, lon}}]``; a caption goes in ``kmMessageText``.
 
 Every turn also carries the request attributes ``kmUserLanguageCode`` (the contact's BCP 47
 tag), ``kmConversationId``, ``kmUserId`` (contact external id) and, when the contact has
@@ -21,9 +17,9 @@ one, ``KM_CHAT_CONTEXT`` (its chat context as a JSON string). Text longer than L
 characters is cut. The session/user id is the conversation id reduced to
 ``[0-9A-Za-z._:-]`` (2-100 chars; a digest suffix keeps altered ids distinct).
 
-boto3 clients are made once per connector, with explicit timeouts and only one botocore
-retry (the durable turn queue does the real retrying), and are called through
-``asyncio.to_thread``.
+boto3 clients are made once per connector, with explicit timeouts and few botocore retries
+(``max_attempts: 2``, standard mode: at most 3 attempts; the durable turn queue does the
+real retrying), and are called through ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
