@@ -1,0 +1,405 @@
+"""Workers that run bot turns from the durable queue (``bot_turns``).
+
+A turn is claimed in a short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and
+leased until ``locked_until``; the bot is called outside any transaction; the reply is
+posted, the connector state saved, handoffs applied and the turn marked done in one
+transaction that first re-checks the lease, so a reply is posted at most once. A worker
+that dies mid-turn leaves the lease to expire; another worker (or the restarted server)
+then runs the turn again. Turns of one conversation run one at a time, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from relaydesk.ai_agents import jobs
+from relaydesk.ai_agents.base import (
+    ConnectorError,
+    ContactInfo,
+    Turn,
+    TurnResult,
+    actions_from_messages,
+)
+from relaydesk.ai_agents.models import AIAgent, AIAgentSession, BotTurn
+from relaydesk.ai_agents.service import ConnectorPool
+from relaydesk.config import Settings
+from relaydesk.contacts.models import Contact
+from relaydesk.conversations.models import Conversation
+from relaydesk.db import utcnow
+from relaydesk.events import Broker, commit
+from relaydesk.messages.models import Message
+from relaydesk.routing import engine
+
+log = logging.getLogger("relaydesk.ai_agents.worker")
+
+TURN_TIMEOUT_S = 120.0
+
+
+class TurnWorker:
+    """Claims due turns and runs up to ``concurrency`` of them at once."""
+
+    def __init__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        broker: Broker,
+        settings: Settings,
+        pool: ConnectorPool,
+    ) -> None:
+        self.maker = maker
+        self.broker = broker
+        self.settings = settings
+        self.pool = pool
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.wake = asyncio.Event()
+        self.running: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+        self.is_postgres = not settings.is_sqlite
+
+    # --- lifecycle
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._run(), name="relaydesk-turn-worker")
+
+    async def stop(self) -> None:
+        if self._loop:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+        for task in list(self.running):
+            task.cancel()
+        await asyncio.gather(*self.running, return_exceptions=True)
+        await self._release_leases()
+        await self.pool.aclose()
+
+    async def _release_leases(self) -> None:
+        """On a clean stop, hand our unfinished turns back at once (no lease wait)."""
+        with contextlib.suppress(Exception):
+            async with self.maker() as session:
+                await session.execute(
+                    update(BotTurn)
+                    .where(BotTurn.status == "running", BotTurn.locked_by == self.name)
+                    .values(status="pending", locked_until=None, locked_by=None)
+                )
+                await session.commit()
+
+    def poke(self) -> None:
+        self.wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                claimed = await self._claim(self.settings.worker_concurrency - len(self.running))
+                for turn_seq in claimed:
+                    task = asyncio.create_task(self._process(turn_seq))
+                    self.running.add(task)
+                    task.add_done_callback(self._done)
+                if claimed and len(self.running) < self.settings.worker_concurrency:
+                    continue  # there may be more due right now
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("claiming bot turns failed")
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), self.settings.worker_poll_s)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.running.discard(task)
+        self.wake.set()
+
+    # --- claiming
+
+    async def _claim(self, slots: int) -> list[int]:
+        if slots <= 0:
+            return []
+        now = utcnow()
+        earlier = aliased(BotTurn)
+        blocked = (
+            select(earlier.seq)
+            .where(
+                earlier.conversation_id == BotTurn.conversation_id,
+                earlier.seq < BotTurn.seq,
+                earlier.status.in_(("pending", "running")),
+            )
+            .exists()
+        )
+        query = (
+            select(BotTurn)
+            .where(
+                or_(
+                    and_(BotTurn.status == "pending", BotTurn.next_attempt_at <= now),
+                    and_(BotTurn.status == "running", BotTurn.locked_until < now),
+                ),
+                ~blocked,
+            )
+            .order_by(BotTurn.seq)
+            .limit(slots)
+        )
+        if self.is_postgres:
+            query = query.with_for_update(skip_locked=True, of=BotTurn)
+        async with self.maker() as session:
+            turns = list(await session.scalars(query))
+            for turn in turns:
+                turn.status = "running"
+                turn.locked_by = self.name
+                turn.locked_until = now + timedelta(seconds=self.settings.turn_lease_s)
+                turn.attempts += 1
+            await session.commit()
+            return [t.seq for t in turns]
+
+    # --- running one turn
+
+    async def _process(self, seq: int) -> None:
+        try:
+            prepared = await self._prepare(seq)
+            if prepared is None:
+                return
+            turn, ai_agent = prepared
+            connector = self.pool.get(ai_agent)
+            try:
+                result = await asyncio.wait_for(connector.handle(turn), TURN_TIMEOUT_S)
+            except TimeoutError:
+                await self._failed(seq, ConnectorError("the AI agent did not answer in time"))
+                return
+            except ConnectorError as exc:
+                await self._failed(seq, exc)
+                return
+            except Exception as exc:  # a connector bug must not kill the worker
+                log.exception("connector %s crashed on turn %s", ai_agent.kind, seq)
+                await self._failed(seq, ConnectorError(f"connector error: {type(exc).__name__}"))
+                return
+            await self._finish(seq, result)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("bot turn %s failed unexpectedly; it will be retried", seq)
+
+    async def _prepare(self, seq: int) -> tuple[Turn, AIAgent] | None:
+        """Load everything the connector needs; cancel turns that no longer apply."""
+        async with self.maker() as session:
+            row = await session.get(BotTurn, seq)
+            if row is None or row.status != "running" or row.locked_by != self.name:
+                return None
+            conversation = await session.get(Conversation, row.conversation_id)
+            ai_agent = await session.get(AIAgent, row.ai_agent_id)
+            if (
+                conversation is None
+                or ai_agent is None
+                or ai_agent.deleted_at is not None
+                or conversation.assignee_type != "ai_agent"
+                or conversation.assignee_id != row.ai_agent_id
+                or conversation.status != "open"
+            ):
+                row.status = "cancelled"
+                row.finished_at = utcnow()
+                row.last_error = "the AI agent is no longer the assignee"
+                await session.commit()
+                return None
+            contact = await session.get(Contact, conversation.contact_id)
+            assert contact is not None
+            message = (
+                await session.scalar(select(Message).where(Message.id == row.message_id))
+                if row.message_id
+                else None
+            )
+            state_row = await session.get(AIAgentSession, (conversation.id, ai_agent.id))
+            metadata = dict(message.metadata_ or {}) if message else {}
+            context = metadata.get("KM_CHAT_CONTEXT")
+            event = row.event or {}
+            turn = Turn(
+                kind=row.kind,  # type: ignore[arg-type]
+                app_id=conversation.app_id,
+                conversation_id=conversation.id,
+                ai_agent_id=ai_agent.id,
+                language=contact.language or ai_agent.language,
+                contact=ContactInfo(
+                    id=contact.id,
+                    external_id=contact.external_id,
+                    name=contact.name,
+                    email=contact.email,
+                ),
+                message_id=row.message_id,
+                text=message.text if message else None,
+                attachments=list(message.attachments or []) if message else [],
+                location=message.location if message else None,
+                event_name=event.get("name"),
+                event_data=event.get("data"),
+                metadata=metadata,
+                chat_context=context if isinstance(context, dict) else {},
+                state=dict(state_row.state) if state_row else {},
+            )
+            session.expunge(ai_agent)
+            return turn, ai_agent
+
+    async def _locked_turn(self, session: AsyncSession, seq: int) -> BotTurn | None:
+        """The turn, locked, if this worker still holds its lease."""
+        query = select(BotTurn).where(BotTurn.seq == seq)
+        if self.is_postgres:
+            query = query.with_for_update()
+        row = await session.scalar(query)
+        if row is None or row.status != "running" or row.locked_by != self.name:
+            log.warning("turn %s: lease lost before the reply could be posted; not posting", seq)
+            return None
+        return row
+
+    async def _finish(self, seq: int, result: TurnResult) -> None:
+        """Post the reply and apply its actions, exactly once."""
+        from relaydesk.conversations.service import emit_updated, set_status
+        from relaydesk.messages import service as messages
+        from relaydesk.routing import service as routing
+
+        async with self.maker() as session:
+            row = await self._locked_turn(session, seq)
+            if row is None:
+                return
+            query = select(Conversation).where(Conversation.id == row.conversation_id)
+            if self.is_postgres:
+                query = query.with_for_update()
+            conversation = await session.scalar(query)
+            assert conversation is not None
+            row.status = "done"
+            row.finished_at = utcnow()
+            if (
+                conversation.assignee_type != "ai_agent"
+                or conversation.assignee_id != row.ai_agent_id
+            ):
+                log.info(
+                    "turn %s: AI agent %s lost the assignment of %s; reply not posted: %r",
+                    seq,
+                    row.ai_agent_id,
+                    conversation.id,
+                    [m.text for m in result.messages],
+                )
+                row.last_error = "reply arrived after the AI agent lost the assignment"
+                await commit(session, self.broker)
+                return
+            await self._save_state(session, conversation.id, row.ai_agent_id, result.state)
+            for bot_message in result.messages:
+                if bot_message.visible:
+                    await messages.create(
+                        session,
+                        conversation=conversation,
+                        sender_type="ai_agent",
+                        sender_id=row.ai_agent_id,
+                        text=bot_message.text,
+                        metadata=dict(bot_message.metadata),
+                    )
+            actions = actions_from_messages(result.messages)
+            request: engine.HandoffRequest | None = None
+            detail: str | None = None
+            if actions.handoff is not None:
+                h = actions.handoff
+                event = (
+                    engine.AIEvent(name=str(h.event.get("name")), data=h.event.get("data") or {})
+                    if h.event and h.event.get("name")
+                    else None
+                )
+                request = engine.Handoff(assign_to=h.assign_to, assign_team=h.team_id, event=event)
+            elif result.human_handoff:
+                request = engine.Handoff(assign_to="")
+                detail = "provider_handoff"
+            elif result.hangup:
+                request = engine.HangUp(detail=result.hangup_detail)
+                detail = result.hangup_detail
+            if request is not None:
+                await routing.ai_handoff(
+                    session,
+                    conversation=conversation,
+                    ai_agent_id=row.ai_agent_id,
+                    request=request,
+                    detail=detail,
+                )
+            if actions.resolve and conversation.status == "open":
+                await set_status(
+                    session,
+                    conversation=conversation,
+                    status="resolved",
+                    actor=("ai_agent", row.ai_agent_id),
+                )
+                await emit_updated(session, conversation)
+            await commit(session, self.broker)
+
+    async def _save_state(
+        self, session: AsyncSession, conversation_id: str, ai_agent_id: str, state: dict[str, Any]
+    ) -> None:
+        row = await session.get(AIAgentSession, (conversation_id, ai_agent_id))
+        if row is None:
+            session.add(
+                AIAgentSession(
+                    conversation_id=conversation_id, ai_agent_id=ai_agent_id, state=state
+                )
+            )
+        elif row.state != state:
+            row.state = state
+
+    async def _failed(self, seq: int, error: ConnectorError) -> None:
+        """Retry transient failures with backoff; after the last try hand over (ai_error)."""
+        from relaydesk.routing import service as routing
+
+        async with self.maker() as session:
+            row = await self._locked_turn(session, seq)
+            if row is None:
+                return
+            message = str(error)[:1000]
+            row.last_error = message
+            if error.transient and row.attempts < self.settings.turn_max_attempts:
+                delay = min(
+                    self.settings.turn_backoff_max_s,
+                    self.settings.turn_backoff_base_s * 2 ** (row.attempts - 1),
+                ) * random.uniform(0.8, 1.2)
+                row.status = "pending"
+                row.locked_by = None
+                row.locked_until = None
+                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                log.warning("turn %s failed (attempt %s), retrying: %s", seq, row.attempts, message)
+                await session.commit()
+                return
+            log.error("turn %s failed for good after %s attempts: %s", seq, row.attempts, message)
+            row.status = "failed"
+            row.finished_at = utcnow()
+            query = select(Conversation).where(Conversation.id == row.conversation_id)
+            if self.is_postgres:
+                query = query.with_for_update()
+            conversation = await session.scalar(query)
+            if conversation is not None and conversation.status == "open":
+                await routing.ai_handoff(
+                    session,
+                    conversation=conversation,
+                    ai_agent_id=row.ai_agent_id,
+                    request=engine.AIFailure(detail=message),
+                    detail=message,
+                )
+            await commit(session, self.broker)
+
+
+async def start(app: FastAPI) -> Callable[[], Awaitable[None]]:
+    """Start this process's turn worker; returns its stop function."""
+    worker = TurnWorker(
+        app.state.sessionmaker,
+        app.state.broker,
+        app.state.settings,
+        ConnectorPool(app.state.secret_box),
+    )
+    app.state.turn_worker = worker
+    jobs.on_enqueue(worker.poke)
+    worker.start()
+
+    async def stop() -> None:
+        with contextlib.suppress(ValueError):
+            jobs._wakeups.remove(worker.poke)
+        await worker.stop()
+
+    return stop
