@@ -209,7 +209,10 @@ def card(
     if image_url:
         item["header"] = {"imgSrc": image_url}
     item["buttons"] = [
-        {"name": label, "action": {"type": "quickReply", "payload": {"title": label, "message": value}}}
+        {
+            "name": label,
+            "action": {"type": "quickReply", "payload": {"title": label, "message": value}},
+        }
         for label, value in buttons
     ]
     return item
