@@ -1,0 +1,39 @@
+"""Two ``relaydesk serve`` processes on one database, fanned out through Redis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.realtime.wsclient import EventSocket
+from tests.support import Server, new_app
+
+
+def test_message_posted_on_one_process_reaches_a_socket_on_another(
+    fresh_database: str, redis_url: str, tmp_path: Path
+) -> None:
+    env = {"RELAYDESK_REDIS_URL": redis_url, "RELAYDESK_WS_HEARTBEAT_S": "0.3"}
+    a = Server(database_url=fresh_database, env=env, workdir=tmp_path / "a").start()
+    b = Server(database_url=fresh_database, env=env, workdir=tmp_path / "b").start()
+    try:
+        api_a = new_app(a.url)
+        conv = api_a.conversation()
+        with (
+            EventSocket(b.url, api_a.token or "") as on_b,
+            EventSocket(a.url, api_a.token or "") as on_a,
+        ):
+            sent = api_a.say(conv["id"], "across processes")
+            for sock in (on_b, on_a):  # every process delivers, exactly once
+                got = sock.until(lambda f: f["type"] == "message.created")
+                assert got["data"]["id"] == sent["id"]
+            assert [f for f in on_b.drain(0.5) if f["type"] == "message.created"] == []
+            # and the other way round: posted on B, seen on A
+            api_b = api_a.as_token(api_a.token)
+            api_b.http.base_url = b.url  # type: ignore[assignment]
+            back = api_b.say(conv["id"], "and back")
+            assert on_a.until(lambda f: f["type"] == "message.created")["data"]["id"] == back["id"]
+            # an idle socket is kept alive with server pings
+            on_b.drain(0.2)
+            assert on_b.recv(timeout=5, pings=True)["type"] == "ping"
+    finally:
+        a.stop()
+        b.stop()
