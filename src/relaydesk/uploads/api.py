@@ -1,0 +1,121 @@
+"""``/api/v1/uploads``: store a file, serve it by signed URL or to the app's own callers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import FileResponse
+
+from relaydesk.deps import (
+    AppPrincipal,
+    BrokerDep,
+    SecretBoxDep,
+    SessionDep,
+    SettingsDep,
+    bearer_token,
+    resolve_token,
+)
+from relaydesk.errors import Forbidden, NotFound, Unauthorized
+from relaydesk.events import commit
+from relaydesk.uploads import service
+from relaydesk.uploads.models import Upload
+from relaydesk.uploads.schemas import UploadOut
+
+router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
+
+#: served files never run anything on our origin, even when opened directly
+FILE_CSP = (
+    "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+)
+
+
+def _base_url(request: Request, public_url: str | None) -> str:
+    return (public_url or str(request.base_url)).rstrip("/")
+
+
+@router.post("", status_code=201, response_model=UploadOut)
+async def upload(
+    request: Request,
+    file: Annotated[UploadFile, File(description="The file to store.")],
+    session: SessionDep,
+    settings: SettingsDep,
+    box: SecretBoxDep,
+    broker: BrokerDep,
+    principal: AppPrincipal,
+) -> UploadOut:
+    """Store a file (size and type limits from settings); answers a signed, expiring URL."""
+    row = await service.store(
+        session,
+        settings,
+        app_id=principal.app_id or "",
+        file=file,
+        uploader_type=principal.kind,
+        uploader_id=principal.id,
+    )
+    url, exp = service.signed_url(
+        box, _base_url(request, settings.public_url), row, ttl_s=settings.upload_url_ttl_s
+    )
+    out = UploadOut(
+        id=row.id, url=url, name=row.name, size=row.size, mime_type=row.mime_type, expires_at=exp
+    )
+    await commit(session, broker)
+    return out
+
+
+@router.get("/{upload_id}/{name}", response_class=FileResponse)
+async def download(
+    upload_id: str,
+    name: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    box: SecretBoxDep,
+    exp: Annotated[str | None, Query(max_length=20)] = None,
+    sig: Annotated[str | None, Query(max_length=128)] = None,
+    token: Annotated[str | None, Query(max_length=200)] = None,
+) -> FileResponse:
+    """The file: for anyone with a valid signed URL, else for the app's staff and uploader."""
+    row = await session.get(Upload, upload_id[:40])
+    signed_problem = ""
+    if exp is not None or sig is not None:
+        ok, signed_problem = service.signature_valid(box, upload_id, exp or "", sig or "")
+        if ok and (row is None or row.name != name):
+            raise NotFound("No such file.")
+        if ok:
+            assert row is not None
+            return _file_response(settings, row)
+    principal = await resolve_token(session, settings, bearer_token(request) or token)
+    if principal is None:
+        if signed_problem == "url_expired":
+            raise Forbidden("This link has expired.", code="url_expired")
+        if signed_problem:
+            raise Forbidden("This link's signature is not valid.", code="invalid_signature")
+        raise Unauthorized("A signed URL or a valid token is required.", code="invalid_token")
+    if row is None or row.app_id != principal.app_id or row.name != name:
+        raise NotFound("No such file.")
+    if principal.kind == "contact" and not (
+        row.uploader_type == "contact" and row.uploader_id == principal.id
+    ):
+        raise NotFound("No such file.")
+    return _file_response(settings, row)
+
+
+def _file_response(settings: SettingsDep, row: Upload) -> FileResponse:
+    path = service.storage_path(settings, row)
+    if not path.is_file():
+        raise NotFound("The file is no longer stored.", code="file_missing")
+    inline = row.mime_type in service.INLINE_IMAGES
+    disposition = "inline" if inline else "attachment"
+    ascii_name = row.name.encode("ascii", "ignore").decode().replace('"', "") or "file"
+    headers = {
+        "Content-Disposition": (
+            f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.name, safe='')}"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": FILE_CSP,
+        "Cache-Control": "private, max-age=3600",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    }
+    return FileResponse(path, media_type=row.mime_type, headers=headers)

@@ -1,0 +1,198 @@
+"""Uploaded files: type checks, local-disk storage under random keys, signed URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import mimetypes
+import re
+import secrets
+import time
+import unicodedata
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import UploadFile
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.config import Settings
+from relaydesk.db import new_id
+from relaydesk.errors import PayloadTooLarge, UnsupportedMediaType
+from relaydesk.security import SecretBox
+from relaydesk.uploads.models import Upload
+
+CHUNK = 1024 * 1024
+#: image types a browser renders inline without running anything (SVG can carry scripts)
+INLINE_IMAGES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/avif"}
+)
+_MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+
+#: (magic prefix, type) for formats whose first bytes are cheap and reliable to recognise
+_SIGNATURES: list[tuple[bytes, str]] = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+    (b"MZ", "application/x-msdownload"),
+    (b"\x7fELF", "application/x-executable"),
+]
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<script", b"<head", b"<body", b"<iframe")
+#: sniffed types that are refused whatever the client declared
+_DISGUISED = frozenset({"application/x-msdownload", "application/x-executable", "text/html"})
+
+
+def normalise_type(content_type: str | None, filename: str) -> str:
+    """The declared type without parameters, else a guess from the name."""
+    declared = (content_type or "").split(";", 1)[0].strip().lower()
+    if not declared or declared == "application/octet-stream" or not _MIME.match(declared):
+        declared = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return declared
+
+
+def sniff(head: bytes) -> str | None:
+    """The type the first bytes clearly show, or None when they show nothing decisive."""
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:12] in (b"ftypavif", b"ftypavis"):
+        return "image/avif"
+    lowered = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith(b"<svg") or (lowered.startswith(b"<?xml") and b"<svg" in lowered):
+        return "image/svg+xml"
+    if any(lowered.startswith(m) for m in _HTML_MARKERS):
+        return "text/html"
+    return None
+
+
+def _is_declared_image(declared: str, head: bytes, found: str | None) -> bool:
+    if declared == "image/bmp":
+        return head.startswith(b"BM")
+    return found == declared
+
+
+def check_type(declared: str, head: bytes) -> str:
+    """The type to store; refuses images whose bytes are not that image (415)."""
+    found = sniff(head)
+    if declared in INLINE_IMAGES or declared == "image/svg+xml":
+        if not _is_declared_image(declared, head, found):
+            raise UnsupportedMediaType(
+                f"The file's content is not {declared}.", code="content_type_mismatch"
+            )
+        return declared
+    if found in _DISGUISED or (found is not None and declared.startswith(("text/", "image/"))):
+        return found  # a program, a web page or another image under an innocent type
+    return declared
+
+
+def type_allowed(mime_type: str, allowed: str) -> bool:
+    """Whether ``mime_type`` matches the comma-separated allow-list (``image/*``, ``*/*``)."""
+    major = mime_type.split("/", 1)[0]
+    for pattern in (p.strip().lower() for p in allowed.split(",")):
+        if not pattern:
+            continue
+        if pattern in ("*", "*/*") or pattern == mime_type:
+            return True
+        if pattern.endswith("/*") and pattern[:-2] == major:
+            return True
+    return False
+
+
+def clean_name(filename: str | None) -> str:
+    """A display name: the last path part, no control or separator characters, ≤255 chars."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = name.strip().strip(".").strip()
+    if not name:
+        name = "file"
+    if len(name) > 255:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 250 - len(ext)] + dot + ext) if dot and len(ext) < 20 else name[:255]
+    return name
+
+
+def storage_path(settings: Settings, upload: Upload) -> Path:
+    """Where the bytes live: ``<upload_dir>/<app id>/<random key>`` (never the client's name)."""
+    return Path(settings.upload_dir) / upload.app_id / upload.storage_key
+
+
+def _signed_message(upload_id: str, exp: int) -> str:
+    return f"upload:{upload_id}:{exp}"
+
+
+def signed_url(box: SecretBox, base_url: str, upload: Upload, *, ttl_s: int) -> tuple[str, int]:
+    """The download URL carrying ``exp`` and ``sig``, and its expiry (unix seconds)."""
+    exp = int(time.time()) + ttl_s
+    sig = box.sign(_signed_message(upload.id, exp))
+    path = f"/api/v1/uploads/{upload.id}/{quote(upload.name, safe='')}"
+    return f"{base_url.rstrip('/')}{path}?exp={exp}&sig={sig}", exp
+
+
+def signature_valid(box: SecretBox, upload_id: str, exp: str, sig: str) -> tuple[bool, str]:
+    """(ok, reason): a signature made by us for this upload, not yet expired."""
+    try:
+        expires = int(exp)
+    except ValueError:
+        return False, "invalid_signature"
+    expected = box.sign(_signed_message(upload_id, expires))
+    if not hmac.compare_digest(expected, sig.lower()):
+        return False, "invalid_signature"
+    if expires < time.time():
+        return False, "url_expired"
+    return True, ""
+
+
+async def store(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    app_id: str,
+    file: UploadFile,
+    uploader_type: str,
+    uploader_id: str | None,
+) -> Upload:
+    """Check and write the file, then add its row (the caller commits)."""
+    name = clean_name(file.filename)
+    head = await file.read(4096)
+    await file.seek(0)
+    mime_type = check_type(normalise_type(file.content_type, name), head)
+    if not type_allowed(mime_type, settings.upload_allowed_types):
+        raise UnsupportedMediaType(
+            f"Files of type {mime_type} are not accepted.",
+            code="unsupported_file_type",
+            details={"mime_type": mime_type, "allowed": settings.upload_allowed_types},
+        )
+    upload = Upload(
+        id=new_id("upl"),
+        app_id=app_id,
+        name=name,
+        size=0,
+        mime_type=mime_type,
+        storage_key=secrets.token_hex(20),
+        uploader_type=uploader_type,
+        uploader_id=uploader_id,
+    )
+    path = storage_path(settings, upload)
+    await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+    size = 0
+    try:
+        with path.open("xb") as out:
+            while chunk := await file.read(CHUNK):
+                size += len(chunk)
+                if size > settings.upload_max_bytes:
+                    raise PayloadTooLarge(
+                        f"The file is larger than {settings.upload_max_bytes} bytes.",
+                        code="file_too_large",
+                    )
+                await asyncio.to_thread(out.write, chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    upload.size = size
+    session.add(upload)
+    await session.flush()
+    return upload
