@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from sqlalchemy import delete as sa_delete
@@ -32,7 +33,7 @@ async def get_by_email(session: AsyncSession, *, app_id: str, email: str) -> Age
     )
 
 
-async def list(session: AsyncSession, *, app_id: str) -> list[Agent]:  # noqa: A001
+async def list(session: AsyncSession, *, app_id: str) -> builtins.list[Agent]:  # noqa: A001
     """The app's agents in creation order (the round-robin order)."""
     rows = await session.scalars(
         select(Agent)

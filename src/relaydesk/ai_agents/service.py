@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 from typing import Any
 
@@ -43,7 +44,8 @@ def parse_config(kind: str, config: dict[str, Any]) -> BaseModel:
         return cls.Config.model_validate(config)
     except ValidationError as exc:
         details = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+            {"loc": builtins.list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors()
         ]
         first = details[0] if details else {"loc": [], "msg": "invalid"}
         where = ".".join(str(p) for p in first["loc"])
@@ -112,7 +114,7 @@ async def get(session: AsyncSession, *, app_id: str, ai_agent_id: str) -> AIAgen
     return ai_agent
 
 
-async def list(session: AsyncSession, *, app_id: str) -> list[AIAgent]:  # noqa: A001
+async def list(session: AsyncSession, *, app_id: str) -> builtins.list[AIAgent]:  # noqa: A001
     rows = await session.scalars(
         select(AIAgent)
         .where(AIAgent.app_id == app_id, AIAgent.deleted_at.is_(None))

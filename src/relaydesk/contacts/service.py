@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from sqlalchemy import select
@@ -33,7 +34,7 @@ async def get(session: AsyncSession, *, app_id: str, contact_id: str) -> Contact
 
 async def list(  # noqa: A001
     session: AsyncSession, *, app_id: str, external_id: str | None = None, limit: int = 50
-) -> list[Contact]:
+) -> builtins.list[Contact]:
     query = select(Contact).where(Contact.app_id == app_id)
     if external_id is not None:
         query = query.where(Contact.external_id == external_id)

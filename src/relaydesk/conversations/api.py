@@ -194,7 +194,7 @@ async def update_conversation(
     if body.title is not None:
         conversation.title = body.title
     if body.status is not None:
-        target = body.status
+        target: str = body.status
         if target == "open" and conversation.status == "waiting":
             target = "waiting"  # still queued: reopening changes nothing
         await service.set_status(

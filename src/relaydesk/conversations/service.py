@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -62,7 +63,7 @@ async def create(
 
 async def outs(
     session: AsyncSession, conversations: Sequence[Conversation]
-) -> list[ConversationOut]:
+) -> builtins.list[ConversationOut]:
     """API representations, loading contacts and participants in two queries."""
     if not conversations:
         return []
@@ -73,7 +74,7 @@ async def outs(
             select(Contact).where(Contact.id.in_({c.contact_id for c in conversations}))
         )
     }
-    parts: dict[str, list[Ref]] = {i: [] for i in ids}
+    parts: dict[str, builtins.list[Ref]] = {i: [] for i in ids}
     for p in await session.scalars(
         select(Participant)
         .where(Participant.conversation_id.in_(ids))
@@ -131,7 +132,7 @@ async def list(  # noqa: A001
     channel: str | None = None,
     limit: int = 25,
     cursor: str | None = None,
-) -> tuple[list[Conversation], str | None]:
+) -> tuple[builtins.list[Conversation], str | None]:
     """Newest first, with an opaque cursor for the next page."""
     query = select(Conversation).where(Conversation.app_id == app_id)
     filters = {
@@ -196,7 +197,9 @@ async def emit_updated(
     )
 
 
-async def assignments(session: AsyncSession, *, conversation_id: str) -> list[AssignmentOut]:
+async def assignments(
+    session: AsyncSession, *, conversation_id: str
+) -> builtins.list[AssignmentOut]:
     """The audit trail, oldest first."""
     rows = await session.scalars(
         select(Assignment)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from typing import Any
 
@@ -64,7 +65,7 @@ async def create(
     sender_type: str,
     sender_id: str | None,
     text: str | None = None,
-    attachments: list[dict[str, Any]] | None = None,
+    attachments: builtins.list[dict[str, Any]] | None = None,
     location: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
     client_message_id: str | None = None,
@@ -147,7 +148,7 @@ async def add_participant(
 
 async def list(  # noqa: A001
     session: AsyncSession, *, conversation_id: str, after: str | None, limit: int
-) -> list[Message]:
+) -> builtins.list[Message]:
     """Messages oldest first, optionally only those after a given message."""
     query = select(Message).where(Message.conversation_id == conversation_id)
     if after:

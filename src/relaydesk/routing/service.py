@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -449,7 +450,7 @@ async def team_deleted(session: AsyncSession, *, team: Team) -> None:
         .values(team_id=None)
     )
     await session.execute(
-        RotationPointer.__table__.delete().where(
+        sa_delete(RotationPointer).where(
             RotationPointer.app_id == team.app_id,
             RotationPointer.scope == engine.team_scope(team.id),
         )

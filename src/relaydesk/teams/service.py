@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +21,7 @@ async def get(session: AsyncSession, *, app_id: str, team_id: str) -> Team:
     return team
 
 
-async def member_ids(session: AsyncSession, *, team_id: str) -> list[str]:
+async def member_ids(session: AsyncSession, *, team_id: str) -> builtins.list[str]:
     """Members in agent creation order (the team's round-robin order)."""
     rows = await session.scalars(
         select(TeamMember.agent_id)
@@ -39,14 +41,16 @@ async def out(session: AsyncSession, team: Team) -> TeamOut:
     )
 
 
-async def list(session: AsyncSession, *, app_id: str) -> list[Team]:  # noqa: A001
+async def list(session: AsyncSession, *, app_id: str) -> builtins.list[Team]:  # noqa: A001
     rows = await session.scalars(
         select(Team).where(Team.app_id == app_id).order_by(Team.created_at)
     )
     return [*rows]
 
 
-async def _check_members(session: AsyncSession, *, app_id: str, ids: list[str]) -> list[str]:
+async def _check_members(
+    session: AsyncSession, *, app_id: str, ids: builtins.list[str]
+) -> builtins.list[str]:
     unique = [*dict.fromkeys(ids)]
     found = set(
         await session.scalars(
@@ -61,7 +65,9 @@ async def _check_members(session: AsyncSession, *, app_id: str, ids: list[str]) 
     return unique
 
 
-async def create(session: AsyncSession, *, app_id: str, name: str, member_ids: list[str]) -> Team:
+async def create(
+    session: AsyncSession, *, app_id: str, name: str, member_ids: builtins.list[str]
+) -> Team:
     ids = await _check_members(session, app_id=app_id, ids=member_ids)
     team = Team(id=new_id("team"), app_id=app_id, name=name)
     session.add(team)
@@ -72,7 +78,7 @@ async def create(session: AsyncSession, *, app_id: str, name: str, member_ids: l
 
 
 async def update(
-    session: AsyncSession, *, team: Team, name: str | None, member_ids: list[str] | None
+    session: AsyncSession, *, team: Team, name: str | None, member_ids: builtins.list[str] | None
 ) -> Team:
     if name is not None:
         team.name = name
