@@ -87,7 +87,8 @@ async def widget_session(
     app = await session.get(App, body.app_id)
     if app is None:
         raise NotFound("No such app.")
-    if app.require_user_hash or body.user_hash:
+    # verify when the app requires it, or when a hash is sent and the app can check it
+    if app.require_user_hash or (body.user_hash and app.verification_secret_enc):
         if not app.verification_secret_enc:
             raise Forbidden("This app has no identity verification secret.")
         expected = hmac_hex(box.decrypt(app.verification_secret_enc), body.external_id)
