@@ -1,0 +1,137 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright (sync API) against one sqlite server.
+
+The dashboard is tested on SQLite only: the API tests already cover both databases. Without
+Chromium (``RELAYDESK_CHROMIUM`` or ``/usr/bin/chromium``) the tests are skipped with a
+reason, except in CI where they are required.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import ROOT, Api, Server, new_app
+
+IN_CI = os.environ.get("CI") == "true"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: set to a true value to (re)write docs/screenshots/*.png while the tests run
+SCREENSHOTS = os.environ.get("RELAYDESK_SCREENSHOTS", "") not in ("", "0", "false")
+SCREENSHOT_DIR = ROOT / "docs" / "screenshots"
+PASSWORD = "correct horse battery"
+
+
+def chromium_path() -> str | None:
+    """The Chromium to drive, if any."""
+    candidates = [os.environ.get("RELAYDESK_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = chromium_path()
+    if path is None:
+        if IN_CI:
+            pytest.fail("CI needs Chromium for the browser tests (apt-get install chromium)")
+        pytest.skip("browser tests need Chromium: set RELAYDESK_CHROMIUM or install /usr/bin/chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if IN_CI:
+            raise
+        pytest.skip("browser tests need the playwright package")
+    return path
+
+
+@pytest.fixture(scope="session")
+def web_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A relaydesk server on its own sqlite file, for the browser tests."""
+    tmp = tmp_path_factory.mktemp("web")
+    server = Server(database_url=f"sqlite+aiosqlite:///{tmp / 'web.db'}", workdir=tmp).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@dataclass
+class Desk:
+    """A fresh app with an admin agent, and helpers to drive the dashboard."""
+
+    server: Server
+    api: Api
+    admin: dict[str, Any]
+    email: str
+    page: Any
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def login(self, email: str | None = None, password: str = PASSWORD) -> None:
+        from playwright.sync_api import expect
+
+        page = self.page
+        page.goto(self.url + "/")
+        page.get_by_label("Email").fill(email or self.email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+
+    def shot(self, name: str, *, full_page: bool = False) -> None:
+        """Save docs/screenshots/<name>.png when screenshots were asked for."""
+        if SCREENSHOTS:
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=full_page)
+
+    def agent(self, name: str, status: str = "online", **fields: Any) -> dict[str, Any]:
+        email = f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@example.com"
+        return self.api.agent(email, name=name, password=PASSWORD, status=status, **fields)
+
+
+@pytest.fixture
+def desk(web_server: Server, browser: Any, request: pytest.FixtureRequest) -> Iterator[Desk]:
+    """A new app, its admin "Dana Admin" (online), and a page at laptop size."""
+    api = new_app(web_server.url, name="Acme support")
+    email = f"dana.{uuid.uuid4().hex[:6]}@example.com"
+    admin = api.agent(email, name="Dana Admin", password=PASSWORD, role="admin", status="online")
+    context = browser.new_context(viewport={"width": 1360, "height": 860}, locale="en-US")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield Desk(server=web_server, api=api, admin=admin, email=email, page=page)
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
