@@ -1,0 +1,165 @@
+"""The chat widget: ``/widget.js``, the demo page, and the widget's own endpoints.
+
+``POST /api/v1/conversations/{id}/handoff`` is the widget's "Talk to a human": the human
+routing rules take over from an AI agent. ``GET /api/v1/conversations/{id}/queue`` tells a
+waiting contact its place in the queue.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from relaydesk.apps.models import App
+from relaydesk.conversations import service as conversations
+from relaydesk.conversations.api import visible_conversation
+from relaydesk.conversations.schemas import ConversationOut
+from relaydesk.deps import AppPrincipal, BrokerDep, SessionDep, SettingsDep
+from relaydesk.events import commit
+from relaydesk.routing import engine
+from relaydesk.routing import service as routing
+from relaydesk.schemas import Out
+
+router = APIRouter(tags=["widget"])
+
+STATIC = Path(__file__).parent / "static"
+DEMO_APP_NAME = "relaydesk demo"  # the app `relaydesk demo` creates
+
+
+class HandoffOut(Out):
+    """The conversation after the request, and whether it changed hands."""
+
+    conversation: ConversationOut
+    handed_off: bool
+    queue_position: int | None = None
+
+
+class QueueOut(Out):
+    status: str
+    position: int | None
+
+
+@lru_cache(maxsize=1)
+def _widget_js(mtime: float) -> bytes:
+    return (STATIC / "widget.js").read_bytes()
+
+
+@router.get("/widget.js", include_in_schema=False)
+async def widget_js() -> Response:
+    """The one dependency-free widget script."""
+    path = STATIC / "widget.js"
+    body = _widget_js(path.stat().st_mtime)
+    return Response(
+        body,
+        media_type="application/javascript; charset=utf-8",
+        headers={
+            "Cache-Control": "public, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        },
+    )
+
+
+DEMO_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>relaydesk widget demo</title>
+<style>
+  /* deliberately loud host-page styles: the widget's Shadow DOM keeps them out */
+  body {{ font-family: Georgia, serif; margin: 0; padding: 2rem 3rem; background: #f6f3ea;
+         color: #333; }}
+  button {{ background: hotpink !important; font-size: 30px; }}
+  div, p {{ letter-spacing: 0.05em; }}
+  pre {{ background: #fff; padding: 1rem; border: 1px solid #ddd; overflow: auto; }}
+</style>
+</head>
+<body>
+<h1>Acme Outdoor Gear</h1>
+<p>This page embeds the relaydesk chat widget with the snippet below
+(app <code>{app_id}</code>). Open the chat in the bottom-right corner.</p>
+<pre>{snippet_shown}</pre>
+{snippet}
+</body>
+</html>
+"""
+
+
+def snippet(base_url: str, app_id: str) -> str:
+    """The embed snippet for an app."""
+    settings = json.dumps({"appId": app_id}).replace("<", "\\u003c")
+    return (
+        f"<script>window.relaydeskSettings = {settings};</script>\n"
+        f'<script async src="{base_url}/widget.js"></script>'
+    )
+
+
+@router.get("/widget/demo", response_class=HTMLResponse, include_in_schema=False)
+async def widget_demo(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    app_id: str | None = Query(default=None, max_length=40),
+) -> HTMLResponse:
+    """A host page with the snippet for ``?app_id=`` (default: the demo app)."""
+    app = (
+        await session.get(App, app_id)
+        if app_id
+        else await session.scalar(
+            select(App).where(App.name == DEMO_APP_NAME).order_by(App.created_at).limit(1)
+        )
+    )
+    if app is None:
+        return HTMLResponse(
+            "<!doctype html><title>No app</title><p>No such app. Run <code>relaydesk demo</code> "
+            "or pass <code>?app_id=</code>.</p>",
+            status_code=404,
+        )
+    base = (settings.public_url or str(request.base_url)).rstrip("/")
+    code = snippet(base, app.id)
+    page = DEMO_PAGE.format(
+        app_id=html.escape(app.id), snippet_shown=html.escape(code), snippet=code
+    )
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/api/v1/conversations/{conversation_id}/handoff", response_model=HandoffOut)
+async def handoff(
+    conversation_id: str, session: SessionDep, principal: AppPrincipal, broker: BrokerDep
+) -> HandoffOut:
+    """Hand the conversation from its AI agent to humans by the human routing rules.
+
+    With a human (or nobody) already on it, nothing changes (200, ``handed_off: false``).
+    """
+    conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
+    handed_off = False
+    if conversation.assignee_type == "ai_agent" and conversation.assignee_id:
+        decision = await routing.ai_handoff(
+            session,
+            conversation=conversation,
+            ai_agent_id=conversation.assignee_id,
+            request=engine.Handoff(assign_to=""),
+            detail="contact_requested",
+        )
+        handed_off = decision is not None
+    position = await routing.waiting_position(session, conversation=conversation)
+    out = await conversations.out(session, conversation)
+    await commit(session, broker)
+    return HandoffOut(conversation=out, handed_off=handed_off, queue_position=position)
+
+
+@router.get("/api/v1/conversations/{conversation_id}/queue", response_model=QueueOut)
+async def queue_position(
+    conversation_id: str, session: SessionDep, principal: AppPrincipal
+) -> QueueOut:
+    """The conversation's 1-based place in the app's waiting queue (null when not waiting)."""
+    conversation = await visible_conversation(session, principal, conversation_id)
+    position = await routing.waiting_position(session, conversation=conversation)
+    return QueueOut(status=conversation.status, position=position)

@@ -1,0 +1,125 @@
+"""Browser fixtures: a relaydesk server on a temp SQLite database, Debian's Chromium headless.
+
+Without /usr/bin/chromium the browser tests are skipped with the reason shown (in CI,
+where ``CI=true``, they fail instead).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import Api, Server, new_app, wait_until
+
+CHROMIUM = os.environ.get("RELAYDESK_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: the fixed position the geolocation tests share (Lisbon)
+POSITION = {"latitude": 38.7223, "longitude": -9.1393}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:  # pragma: no cover - it is a dev dependency
+        pytest.skip("browser tests need playwright (pip install playwright)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def widget_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One relaydesk server on a fresh SQLite database for the browser tests."""
+    work = tmp_path_factory.mktemp("widget-server")
+    srv = Server(database_url=f"sqlite+aiosqlite:///{work / 'relaydesk.db'}", workdir=work)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    chromium = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    pw.stop()
+
+
+@dataclass
+class Visitor:
+    """A browser tab on the demo page of one app, and that app's API client."""
+
+    page: Any
+    api: Api
+
+    def open(self) -> None:
+        """Open the chat window and wait until the conversation exists."""
+        self.page.locator(".rd-launcher").click()
+        self.page.locator(".rd-panel").wait_for(state="visible")
+        self.page.wait_for_function("() => window.relaydesk && window.relaydesk.conversationId")
+
+    @property
+    def conversation_id(self) -> str:
+        return str(self.page.evaluate("() => window.relaydesk.conversationId"))
+
+    def send(self, text: str) -> None:
+        self.page.locator(".rd-input-text").fill(text)
+        self.page.locator(".rd-input-text").press("Enter")
+
+    def bubble(self, text: str) -> Any:
+        return self.page.locator(".rd-bubble", has_text=text)
+
+    def wait_message(self, check: Callable[[dict[str, Any]], bool], timeout: float = 10) -> Any:
+        """The first stored message of the conversation passing ``check`` (polls the API)."""
+
+        def find() -> Any:
+            return next((m for m in self.api.messages(self.conversation_id) if check(m)), None)
+
+        return wait_until(find, timeout=timeout)
+
+
+@pytest.fixture
+def visit(browser: Any, widget_server: Server) -> Iterator[Callable[..., Visitor]]:
+    """``visit(api=None, settings=None)``: a new visitor (own browser context) on the demo page."""
+    contexts: list[Any] = []
+
+    def make(api: Api | None = None, query: str = "") -> Visitor:
+        api = api or new_app(widget_server.url)
+        context = browser.new_context(
+            viewport={"width": 1100, "height": 800},
+            geolocation=POSITION,
+            permissions=["geolocation"],
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{widget_server.url}/widget/demo?app_id={api.app_id}{query}")
+        page.wait_for_function("() => window.relaydesk && window.relaydesk.contact")
+        page.page_errors = errors  # type: ignore[attr-defined]
+        return Visitor(page=page, api=api)
+
+    yield make
+    for context in contexts:
+        context.close()
