@@ -6,17 +6,16 @@ import asyncio
 import contextlib
 import importlib
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from sqlalchemy import inspect
 
 from relaydesk.config import Settings, get_settings
 from relaydesk.db import make_engine, make_sessionmaker
 from relaydesk.errors import install_error_handlers
 from relaydesk.events import make_broker
-from relaydesk.health import LATENCY, REQUESTS
+from relaydesk.health import RequestMetrics
 from relaydesk.limits import BodySizeLimit
 from relaydesk.security import DEMO_SECRET_KEY, SecretBox
 
@@ -108,18 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_box = SecretBox(secret_key)
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def _metrics(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        LATENCY.labels(request.method, path).observe(time.perf_counter() - start)
-        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        return response
-
     for name in ROUTERS:
         module = _optional_module(name)
         if module is not None:
@@ -127,4 +114,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes
     )
+    app.add_middleware(RequestMetrics)
     return app

@@ -108,8 +108,16 @@ async def resolve_token(
     return Principal(kind="contact", app_id=contact.app_id, id=contact.id, contact=contact)
 
 
-async def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
-    principal = await resolve_token(session, settings, bearer_token(request))
+async def get_principal(request: Request, settings: SettingsDep) -> Principal:
+    """The caller, looked up in a short session of its own.
+
+    Keeping the lookup out of the request's session means the request's transaction
+    (a write lock on SQLite) starts only when the handler touches the database, not
+    while it validates input or waits on a provider.
+    """
+    async with request.app.state.sessionmaker() as lookup:
+        # closing (not rolling back) detaches the loaded rows without expiring them
+        principal = await resolve_token(lookup, settings, bearer_token(request))
     if principal is None:
         raise Unauthorized("A valid bearer token is required.", code="invalid_token")
     return principal
@@ -136,10 +144,16 @@ async def get_admin(principal: Annotated[Principal, Depends(get_staff)]) -> Prin
     return principal
 
 
-async def get_current_agent(principal: Annotated[Principal, Depends(get_app_principal)]) -> Agent:
+async def get_current_agent(
+    principal: Annotated[Principal, Depends(get_app_principal)], session: SessionDep
+) -> Agent:
+    """The calling agent, loaded in the request's session (so changes to it are saved)."""
     if principal.agent is None:
         raise Forbidden("This needs an agent token.", code="agent_token_required")
-    return principal.agent
+    agent = await session.get(Agent, principal.agent.id)
+    if agent is None:
+        raise Unauthorized("A valid bearer token is required.", code="invalid_token")
+    return agent
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -113,7 +113,7 @@ async def create_conversation(
             raise Invalid("A contact can only start its own conversations.", code="invalid_contact")
         if body.assign_to is not None:
             raise Invalid("A contact cannot choose the assignee.", code="invalid_assign_to")
-        contact = principal.contact
+        contact = await contacts.get(session, app_id=app_id, contact_id=principal.contact.id)
         if body.contact:
             contacts.update(contact, body.contact.model_dump(exclude={"external_id"}))
     else:

@@ -99,19 +99,22 @@ async def create(
         client_message_id=client_message_id,
         created_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(message)
-    except IntegrityError:  # the same client_message_id, concurrently
-        earlier = await session.scalar(
-            select(Message).where(
-                Message.conversation_id == conversation.id,
-                Message.client_message_id == client_message_id,
+    if client_message_id is None:  # nothing unique can collide: no savepoint needed
+        session.add(message)
+    else:
+        try:
+            async with session.begin_nested():
+                session.add(message)
+        except IntegrityError:  # the same client_message_id, concurrently
+            earlier = await session.scalar(
+                select(Message).where(
+                    Message.conversation_id == conversation.id,
+                    Message.client_message_id == client_message_id,
+                )
             )
-        )
-        if earlier is None:
-            raise
-        return earlier, False
+            if earlier is None:
+                raise
+            return earlier, False
     conversation.last_message_at = now
     conversation.updated_at = now
     if sender_type in ("agent", "ai_agent") and sender_id:
