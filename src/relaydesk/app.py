@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.read_sessionmaker = make_sessionmaker(app.state.engine, readonly=True)
     app.state.broker = make_broker(settings.redis_url)
     app.state.secret_box = SecretBox(secret_key)
     install_error_handlers(app)

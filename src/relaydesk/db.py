@@ -112,13 +112,22 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # readers take no write lock (WAL lets them run beside the one writer)
+            readonly = conn.get_execution_options().get(READONLY, False)
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+READONLY = "relaydesk_readonly"
+
+
+def make_sessionmaker(
+    engine: AsyncEngine, *, readonly: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``; ``readonly`` ones never take SQLite's write lock."""
+    bind = engine.execution_options(**{READONLY: True}) if readonly else engine
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=True)
 
 
 async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:

@@ -23,7 +23,9 @@ from relaydesk.security import SecretBox, hash_token
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; the action that owns the change commits it."""
-    async with request.app.state.sessionmaker() as session:
+    read_only = request.method in ("GET", "HEAD")
+    maker = request.app.state.read_sessionmaker if read_only else request.app.state.sessionmaker
+    async with maker() as session:
         yield session
 
 
@@ -115,7 +117,7 @@ async def get_principal(request: Request, settings: SettingsDep) -> Principal:
     (a write lock on SQLite) starts only when the handler touches the database, not
     while it validates input or waits on a provider.
     """
-    async with request.app.state.sessionmaker() as lookup:
+    async with request.app.state.read_sessionmaker() as lookup:
         # closing (not rolling back) detaches the loaded rows without expiring them
         principal = await resolve_token(lookup, settings, bearer_token(request))
     if principal is None:
