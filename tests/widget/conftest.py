@@ -100,10 +100,15 @@ class Visitor:
 
 @pytest.fixture
 def visit(browser: Any, widget_server: Server) -> Iterator[Callable[..., Visitor]]:
-    """``visit(api=None, settings=None)``: a new visitor (own browser context) on the demo page."""
+    """``visit(api=None)``: a new visitor (own browser context) on the app's demo page."""
     contexts: list[Any] = []
 
-    def make(api: Api | None = None, query: str = "") -> Visitor:
+    def make(
+        api: Api | None = None,
+        *,
+        before_goto: Callable[[Any], None] | None = None,
+        path: str | None = None,
+    ) -> Visitor:
         api = api or new_app(widget_server.url)
         context = browser.new_context(
             viewport={"width": 1100, "height": 800},
@@ -115,7 +120,9 @@ def visit(browser: Any, widget_server: Server) -> Iterator[Callable[..., Visitor
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{widget_server.url}/widget/demo?app_id={api.app_id}{query}")
+        if before_goto is not None:
+            before_goto(page)
+        page.goto(f"{widget_server.url}{path or f'/widget/demo?app_id={api.app_id}'}")
         page.wait_for_function("() => window.relaydesk && window.relaydesk.contact")
         page.page_errors = errors  # type: ignore[attr-defined]
         return Visitor(page=page, api=api)

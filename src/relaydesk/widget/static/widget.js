@@ -327,6 +327,8 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
 .rd-them .rd-bubble { background: #fff; border: 1px solid #e5e7eb; border-bottom-left-radius: 4px; }
 .rd-system .rd-bubble { background: #eef2ff; color: #3730a3; font-size: 13px; text-align: center; max-width: 92%; }
 .rd-bubble.rd-html { white-space: normal; }
+.rd-bubble.rd-html > :first-child { margin-top: 0; }
+.rd-bubble.rd-html > :last-child { margin-bottom: 0; }
 .rd-bubble.rd-html img { max-width: 100%; height: auto; }
 .rd-bubble.rd-html table { border-collapse: collapse; }
 .rd-bubble.rd-html td, .rd-bubble.rd-html th { border: 1px solid #e5e7eb; padding: 2px 6px; }
