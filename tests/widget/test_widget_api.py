@@ -97,8 +97,11 @@ def test_anonymous_visitor_keeps_its_id(visit: Callable[..., Visitor]) -> None:
     v.page.wait_for_function("() => window.relaydesk && window.relaydesk.contact")
     assert v.page.evaluate("() => window.relaydesk.contact.external_id") == external_id
     # another browser (another visitor) gets another id
+    v.api.routing(welcome_message="Welcome to Acme!", away_message="We are away right now.")
     other = visit(v.api)
     assert other.page.evaluate("() => window.relaydesk.contact.external_id") != external_id
+    other.open()  # the app's greeting shows as a system message
+    other.page.locator(".rd-system .rd-bubble", has_text=re.compile("Welcome|away")).wait_for()
 
 
 def test_reconnect_catches_up_and_typing(visit: Callable[..., Visitor]) -> None:
