@@ -1,0 +1,73 @@
+"""``/api/v1/webhooks``: outbound event webhooks (admins: API keys and admin agents).
+
+Importing this module (the app does, at start) registers the outbox hook that writes a
+delivery row for each subscribed event in the same transaction as the event.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query, Response
+
+from relaydesk.deps import Admin, BrokerDep, SecretBoxDep, SessionDep
+from relaydesk.events import commit
+from relaydesk.webhooks import service
+from relaydesk.webhooks.schemas import DeliveryOut, WebhookIn, WebhookOut
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+
+
+@router.post("", status_code=201, response_model=WebhookOut)
+async def create_webhook(
+    body: WebhookIn, session: SessionDep, principal: Admin, box: SecretBoxDep, broker: BrokerDep
+) -> WebhookOut:
+    """Subscribe a URL to event types (``"*"``: all); the secret signs every delivery."""
+    hook = await service.create(
+        session,
+        box,
+        app_id=principal.app_id or "",
+        url=str(body.url),
+        events=body.events,
+        secret=body.secret,
+    )
+    out = WebhookOut.model_validate(hook)
+    await commit(session, broker)
+    return out
+
+
+@router.get("")
+async def list_webhooks(session: SessionDep, principal: Admin) -> dict[str, list[WebhookOut]]:
+    hooks = await service.list(session, app_id=principal.app_id or "")
+    return {"items": [WebhookOut.model_validate(h) for h in hooks]}
+
+
+@router.get("/{webhook_id}", response_model=WebhookOut)
+async def get_webhook(webhook_id: str, session: SessionDep, principal: Admin) -> WebhookOut:
+    hook = await service.get(session, app_id=principal.app_id or "", webhook_id=webhook_id)
+    return WebhookOut.model_validate(hook)
+
+
+@router.delete("/{webhook_id}", status_code=204)
+async def delete_webhook(
+    webhook_id: str, session: SessionDep, principal: Admin, broker: BrokerDep
+) -> Response:
+    """Remove the webhook and its pending deliveries."""
+    hook = await service.get(session, app_id=principal.app_id or "", webhook_id=webhook_id)
+    await session.delete(hook)
+    await commit(session, broker)
+    return Response(status_code=204)
+
+
+@router.get("/{webhook_id}/deliveries")
+async def list_deliveries(
+    webhook_id: str,
+    session: SessionDep,
+    principal: Admin,
+    status: Literal["pending", "done", "failed"] | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+) -> dict[str, list[DeliveryOut]]:
+    """The webhook's recent deliveries, newest first, with their attempts and last result."""
+    hook = await service.get(session, app_id=principal.app_id or "", webhook_id=webhook_id)
+    items = await service.deliveries(session, webhook_id=hook.id, status=status, limit=limit)
+    return {"items": items}
