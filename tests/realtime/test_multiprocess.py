@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from tests.realtime.wsclient import EventSocket
@@ -13,10 +14,13 @@ def test_message_posted_on_one_process_reaches_a_socket_on_another(
 ) -> None:
     env = {"RELAYDESK_REDIS_URL": redis_url, "RELAYDESK_WS_HEARTBEAT_S": "0.3"}
     a = Server(database_url=fresh_database, env=env, workdir=tmp_path / "a").start()
-    b = Server(database_url=fresh_database, env=env, workdir=tmp_path / "b").start()
+    b = Server(database_url=fresh_database, env=env, workdir=tmp_path / "b")
+    booting = threading.Thread(target=b.start)  # boots (schema exists) while A is used
+    booting.start()
     try:
         api_a = new_app(a.url)
         conv = api_a.conversation()
+        booting.join()
         with (
             EventSocket(b.url, api_a.token or "") as on_b,
             EventSocket(a.url, api_a.token or "") as on_a,
