@@ -37,8 +37,8 @@ PASSWORD = "correct horse battery"
 
 def chromium_path() -> str | None:
     """The Chromium to drive, if any."""
-    candidates = [os.environ.get("RELAYDESK_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]
-    for candidate in candidates:
+    env = os.environ.get("RELAYDESK_CHROMIUM")
+    for candidate in (env, "/usr/bin/chromium", shutil.which("chromium")):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -57,7 +57,7 @@ def chromium() -> str:
     if path is None:
         if IN_CI:
             pytest.fail("CI needs Chromium for the browser tests (apt-get install chromium)")
-        pytest.skip("browser tests need Chromium: set RELAYDESK_CHROMIUM or install /usr/bin/chromium")
+        pytest.skip("browser tests need Chromium: set RELAYDESK_CHROMIUM or install chromium")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
@@ -110,11 +110,20 @@ class Desk:
         page.get_by_role("button", name="Sign in").click()
         expect(page.locator("#connection")).to_have_attribute("data-state", "live")
 
-    def shot(self, name: str, *, full_page: bool = False) -> None:
-        """Save docs/screenshots/<name>.png when screenshots were asked for."""
-        if SCREENSHOTS:
-            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=full_page)
+    def shot(self, name: str, *, height: int | None = None) -> None:
+        """Save docs/screenshots/<name>.png when screenshots were asked for.
+
+        ``height`` takes the picture in a taller window (the panes scroll inside the page).
+        """
+        if not SCREENSHOTS:
+            return
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        size = self.page.viewport_size
+        if height and size:
+            self.page.set_viewport_size({"width": size["width"], "height": height})
+        self.page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"))
+        if height and size:
+            self.page.set_viewport_size(size)
 
     def agent(self, name: str, status: str = "online", **fields: Any) -> dict[str, Any]:
         email = f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@example.com"

@@ -2,7 +2,7 @@
 
 import { api, session, setUnauthorizedHandler } from "./api.js";
 import { $, $$, toast } from "./dom.js";
-import { claim, initConversation, openConversation, showEmpty } from "./conversation.js";
+import { claimById, initConversation, openConversation, showEmpty } from "./conversation.js";
 import { fillTeamFilter, initInbox, loadList, setView } from "./inbox.js";
 import { AGENT_STATUS } from "./labels.js";
 import { connect, disconnect } from "./live.js";
@@ -164,7 +164,7 @@ function onNotify(data) {
   toast(text, {
     kind: "notify",
     timeout: 20000,
-    actions: [["Open", open], ["Claim", async () => { open(); await openConversation(conv.id); await claim(); }]],
+    actions: [["Open", open], ["Claim", async () => { if (await claimById(conv.id)) open(); }]],
   });
   if ("Notification" in window && Notification.permission === "granted") {
     try {

@@ -236,7 +236,21 @@ async function act(path, body, done) {
 }
 
 async function takeover() { await act(`/conversations/${enc(conv.id)}/takeover`, {}, "You took over the conversation"); }
-export async function claim() { await act(`/conversations/${enc(conv.id)}/claim`, {}, "Conversation claimed"); }
+async function claim() { await act(`/conversations/${enc(conv.id)}/claim`, {}, "Conversation claimed"); }
+
+/** Claim a conversation that may not be on screen (from a notification). */
+export async function claimById(id) {
+  try {
+    const updated = await api.post(`/conversations/${enc(id)}/claim`, {});
+    upsert(updated);
+    toast("Conversation claimed");
+    if (conv && conv.id === id) await refreshMeta();
+    return true;
+  } catch (err) {
+    toast(err.describe ? err.describe() : err.message, { kind: "error" });
+    return false;
+  }
+}
 
 async function setStatus(status) {
   try {

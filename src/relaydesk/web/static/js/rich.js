@@ -24,7 +24,7 @@ function asObject(payload) {
 /** A link (if the URL is http/https) or an inert chip: what the contact can tap. */
 function linkOrChip(label, url, hint) {
   const href = safeUrl(url);
-  if (href) return h("a", { class: "rich-button link", href, target: "_blank", rel: "noopener noreferrer nofollow", title: href }, label || href, h("span", { class: "visually-hidden", text: " (opens in a new tab)" }));
+  if (href) return h("a", { class: "rich-button link", href, target: "_blank", rel: "noopener noreferrer nofollow", title: `${href} (opens in a new tab)`, text: label || href });
   return h("span", { class: "rich-button", title: hint || "", text: label || "…" });
 }
 
@@ -37,7 +37,7 @@ function button(item) {
   if (type === "link" || (url && type !== "submit")) return linkOrChip(label, url);
   if (type === "submit") return h("span", { class: "rich-button submit", title: "Submit button (the contact sends a form)", text: label });
   const reply = str(item.message || payload.message || action.text || payload.title || label);
-  return h("span", { class: "rich-button reply", title: reply && reply !== label ? `Sends: ${reply}` : "Quick reply", text: label || reply });
+  return h("span", { class: "rich-button quick", title: reply && reply !== label ? `Sends: ${reply}` : "Quick reply", text: label || reply });
 }
 
 function buttons(items) {
