@@ -1,4 +1,4 @@
-"""The ``relaydesk`` command: serve, db upgrade, app create, demo."""
+"""The ``relaydesk`` command: serve, db upgrade, app create, ai-agent import, demo."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from relaydesk.config import Settings, get_settings
 cli = typer.Typer(help="relaydesk: customer-support conversations routed to AI agents and humans.")
 db_cli = typer.Typer(help="Database schema.")
 app_cli = typer.Typer(help="Apps (tenants).")
+ai_agent_cli = typer.Typer(help="AI agents.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(app_cli, name="app")
+cli.add_typer(ai_agent_cli, name="ai-agent")
 console = Console(stderr=True)
 
 
@@ -87,6 +89,73 @@ def app_create(name: str) -> None:
     async def work(session: Any) -> dict[str, str]:
         app, key = await service.create(session, name=name)
         return {"id": app.id, "name": app.name, "api_key": key}
+
+    typer.echo(json.dumps(asyncio.run(_with_session(settings, work))))
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    """Print an error for a person and return the exit to raise."""
+    console.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+@ai_agent_cli.command("import")
+def ai_agent_import(
+    file: Annotated[Path, typer.Argument(help="A Kompose import document (JSON).")],
+    app_id: Annotated[str, typer.Option("--app-id", help="The app to add the AI agent to.")],
+    name: Annotated[str, typer.Option("--name", help="The AI agent's name.")],
+    handle_new_conversations: Annotated[
+        bool,
+        typer.Option(
+            "--handle-new-conversations",
+            help="Turn AI routing on with this AI agent alone: it receives every new "
+            "conversation (no channel rule or explicit assignee applying).",
+        ),
+    ] = False,
+    language: Annotated[str, typer.Option(help="Default language (BCP 47).")] = "en-US",
+) -> None:
+    """Import a Kompose file as a built-in AI agent and print it as JSON (exit 2 on bad input)."""
+    from relaydesk.ai_agents import service
+    from relaydesk.ai_agents.builtin import KomposeError, parse_kompose
+    from relaydesk.errors import ApiError
+    from relaydesk.security import DEMO_SECRET_KEY, SecretBox
+
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {file}: {exc.strerror or exc}") from None
+    try:
+        config = parse_kompose(raw).model_dump(mode="json", exclude_unset=True)
+    except KomposeError as exc:
+        raise _fail(f"{file}: {exc}") from None
+
+    settings = get_settings()
+    _ensure_schema(settings)
+    box = SecretBox(settings.secret_key or DEMO_SECRET_KEY)
+
+    async def work(session: Any) -> dict[str, Any]:
+        from relaydesk.apps.models import App
+        from relaydesk.routing.service import lock_settings
+
+        if await session.get(App, app_id) is None:
+            raise _fail(f"no app with id {app_id}")
+        try:
+            ai_agent = await service.create(
+                session,
+                app_id=app_id,
+                box=box,
+                name=name,
+                kind="builtin",
+                config=config,
+                language=language,
+            )
+        except ApiError as exc:
+            raise _fail(f"{file}: {exc}") from None
+        if handle_new_conversations:
+            row = await lock_settings(session, app_id=app_id)
+            row.ai_enabled = True
+            row.ai_agent_ids = [ai_agent.id]
+        return service.out(ai_agent, box).model_dump(mode="json")
 
     typer.echo(json.dumps(asyncio.run(_with_session(settings, work))))
 

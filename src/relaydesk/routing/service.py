@@ -8,6 +8,7 @@ assignee, status, team, rotation pointers, the audit trail, events, greetings an
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import delete as sa_delete
@@ -598,7 +599,10 @@ async def ai_handoff(
     result = engine.handoff(router.snapshot, snap, request, ai_agent_id=ai_agent_id)
     if isinstance(result, engine.NoChange):
         return None
-    await router.apply(conversation, result, actor=("ai_agent", ai_agent_id), detail=detail)
+    if detail and detail != result.detail:
+        # the caller's reason (a connector error, a hang-up) first, then how the rules placed it
+        result = replace(result, detail="; ".join(d for d in (detail, result.detail) if d))
+    await router.apply(conversation, result, actor=("ai_agent", ai_agent_id))
     return result
 
 

@@ -1,0 +1,217 @@
+"""What ``relaydesk demo`` adds to the demo app: a built-in AI agent answering a support FAQ.
+
+``setup`` is called by the CLI (``_optional_demo_extras``) inside the demo set-up transaction.
+It creates the AI agent once (found by name on later starts) and, when it creates it, turns AI
+routing on with it, so new conversations get its welcome and "talk to a human" hands them to
+the online demo agents. Routing changes made in the dashboard afterwards are kept on restart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+DEMO_BOT_NAME = "Relay (demo bot)"
+
+
+def _suggest(*titles: str) -> list[dict[str, str]]:
+    return [{"title": t, "message": t} for t in titles]
+
+
+#: The demo bot's Kompose document (also a readable example of the builtin config format).
+DEMO_FAQ: dict[str, Any] = {
+    "intents": [
+        {
+            "name": "welcome",
+            "category": "welcome_event",
+            "content": [
+                {
+                    "message": "Hi, I'm Relay, the demo bot. I can answer questions about "
+                    "shipping, returns and our opening hours, or get you a human.",
+                    "metadata": {
+                        "contentType": "300",
+                        "templateId": "6",
+                        "payload": _suggest(
+                            "Shipping", "Returns", "Opening hours", "Plans", "Talk to a human"
+                        ),
+                    },
+                }
+            ],
+        },
+        {
+            "name": "shipping",
+            "category": "intent",
+            "trainingPhrases": [
+                "shipping",
+                "how long does shipping take",
+                "when will my order arrive",
+                "delivery time",
+                "do you ship internationally",
+                "shipping costs",
+                "where is my order",
+                "track my order",
+            ],
+            "content": [
+                {
+                    "message": "Orders leave our warehouse within 1 business day. Delivery "
+                    "takes 3-5 business days (7-10 abroad) and is free over $50."
+                }
+            ],
+        },
+        {
+            "name": "returns",
+            "category": "intent",
+            "trainingPhrases": [
+                "returns",
+                "how do I return an item",
+                "return policy",
+                "can I get a refund",
+                "refund",
+                "I want a refund",
+            ],
+            "content": [
+                {
+                    "message": "You can return anything within 30 days for a full refund. "
+                    "Start a return from your order page; the label is on us."
+                }
+            ],
+        },
+        {
+            "name": "opening hours",
+            "category": "intent",
+            "trainingPhrases": [
+                "opening hours",
+                "when are you open",
+                "what are your hours",
+                "business hours",
+                "are you open on weekends",
+                "hours",
+                "when do you open",
+            ],
+            "content": [
+                {
+                    "message": "Our team is here Monday to Friday, 9:00-18:00 (CET). Outside "
+                    "those hours I answer, and a human follows up the next business day."
+                }
+            ],
+        },
+        {
+            "name": "plans",
+            "category": "intent",
+            "trainingPhrases": ["plans", "pricing", "how much does it cost", "show me the plans"],
+            "content": [
+                {
+                    "message": "Here is our most popular plan:",
+                    "metadata": {
+                        "contentType": "300",
+                        "templateId": "10",
+                        "payload": [
+                            {
+                                "title": "Pro - $29/month",
+                                "subtitle": "Unlimited conversations, AI agents, 5 seats",
+                                "buttons": [
+                                    {
+                                        "name": "Talk to sales",
+                                        "action": {
+                                            "type": "quickReply",
+                                            "payload": {
+                                                "title": "Talk to sales",
+                                                "message": "Talk to a human",
+                                            },
+                                        },
+                                    },
+                                    {
+                                        "name": "Shipping",
+                                        "action": {
+                                            "type": "quickReply",
+                                            "payload": {
+                                                "title": "Shipping",
+                                                "message": "Shipping",
+                                            },
+                                        },
+                                    },
+                                ],
+                            }
+                        ],
+                    },
+                }
+            ],
+        },
+        {
+            "name": "human",
+            "category": "intent",
+            "trainingPhrases": [
+                "talk to a human",
+                "speak to an agent",
+                "speak to a human",
+                "can I talk to someone",
+                "real person please",
+                "human please",
+                "customer service representative",
+            ],
+            "content": [
+                {
+                    "message": "Connecting you with a teammate, one moment.",
+                    "metadata": {"KM_ASSIGN_TO": ""},
+                }
+            ],
+        },
+        {
+            "name": "thanks",
+            "category": "small_talk",
+            "trainingPhrases": ["thanks", "thank you", "great thanks"],
+            "content": [{"message": "You're welcome! Anything else?"}],
+        },
+        {
+            "name": "fallback",
+            "category": "fallback_intent",
+            "content": [
+                {
+                    "message": 'Sorry, I didn\'t get that. Try "shipping", "returns", '
+                    '"opening hours" or "talk to a human".'
+                }
+            ],
+        },
+    ],
+    "languageCodes": ["en"],
+    "handoff_after_fallbacks": 2,
+}
+
+
+async def setup(session: AsyncSession, app_id: str) -> dict[str, Any]:
+    """Create (once) the demo bot and route new conversations to it; lines for the banner."""
+    from relaydesk.ai_agents import service
+    from relaydesk.ai_agents.models import AIAgent
+    from relaydesk.config import get_settings
+    from relaydesk.routing.service import lock_settings
+    from relaydesk.security import DEMO_SECRET_KEY, SecretBox
+
+    bot = await session.scalar(
+        select(AIAgent).where(
+            AIAgent.app_id == app_id,
+            AIAgent.name == DEMO_BOT_NAME,
+            AIAgent.kind == "builtin",
+            AIAgent.deleted_at.is_(None),
+        )
+    )
+    if bot is None:
+        box = SecretBox(get_settings().secret_key or DEMO_SECRET_KEY)
+        bot = await service.create(
+            session,
+            app_id=app_id,
+            box=box,
+            name=DEMO_BOT_NAME,
+            kind="builtin",
+            config=DEMO_FAQ,
+        )
+        row = await lock_settings(session, app_id=app_id)
+        row.ai_enabled = True
+        row.ai_agent_ids = [bot.id]
+    return {
+        "lines": [
+            f"Built-in AI agent  {DEMO_BOT_NAME} ({bot.id}) answers new conversations; "
+            '"talk to a human" hands over to the online agents'
+        ]
+    }
