@@ -78,14 +78,18 @@ DEMO_PAGE = """<!doctype html>
          color: #333; }}
   button {{ background: hotpink !important; font-size: 30px; }}
   div, p {{ letter-spacing: 0.05em; }}
-  pre {{ background: #fff; padding: 1rem; border: 1px solid #ddd; overflow: auto; }}
+  pre {{ background: #fff; padding: 1rem; border: 1px solid #ddd; overflow: auto;
+        white-space: pre-wrap; word-break: break-all; }}
+  main {{ max-width: 560px; }}
 </style>
 </head>
 <body>
+<main>
 <h1>Acme Outdoor Gear</h1>
 <p>This page embeds the relaydesk chat widget with the snippet below
 (app <code>{app_id}</code>). Open the chat in the bottom-right corner.</p>
 <pre>{snippet_shown}</pre>
+</main>
 {snippet}
 </body>
 </html>
@@ -138,6 +142,8 @@ async def handoff(
 
     With a human (or nobody) already on it, nothing changes (200, ``handed_off: false``).
     """
+    # routing row before conversation row, the routing service's lock order
+    await routing.lock_settings(session, app_id=principal.app_id or "")
     conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
     handed_off = False
     if conversation.assignee_type == "ai_agent" and conversation.assignee_id:
