@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import inspect
 
 from relaydesk.config import Settings, get_settings
@@ -114,6 +115,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(module.router)  # type: ignore[attr-defined]
     app.add_middleware(
         BodySizeLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes
+    )
+    # the widget runs on customers' own sites; it authenticates with bearer tokens, never
+    # cookies, so any origin may call the API without credentials
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=3600,
     )
     app.add_middleware(RequestMetrics)
     return app

@@ -107,3 +107,21 @@ def test_tokens_of_one_app_never_reach_another(server: Server) -> None:
     # nothing changed for A
     assert a.get(f"/api/v1/conversations/{conv['id']}").json()["status"] == conv["status"]
     assert [m["text"] for m in a.messages(conv["id"])] == ["secret of A"]
+
+
+def test_cors_lets_the_widget_call_the_api_from_another_site(server: Server, api: Api) -> None:
+    origin = {"origin": "https://shop.example.com"}
+    pre = httpx.options(
+        f"{server.url}/api/v1/widget/session",
+        headers={
+            **origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        },
+    )
+    assert pre.status_code == 200
+    assert pre.headers["access-control-allow-origin"] == "*"
+    assert "POST" in pre.headers["access-control-allow-methods"]
+    r = api.get("/api/v1/agents", headers=origin)
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in r.headers
