@@ -335,6 +335,7 @@ def test_routing_rules_from_settings_apply_to_the_next_conversation(desk: Desk) 
     page = desk.page
     sam = desk.agent("Sam Sales")
     team = desk.api.ok(desk.api.post("/api/v1/teams", {"name": "Sales", "member_ids": [sam["id"]]}))
+    builtin_bot(desk)  # so the AI-agent picker has something to show
     desk.login()
     page.get_by_role("link", name="Settings").click()
     expect(page.get_by_role("heading", name="Conversation rules")).to_be_visible()

@@ -120,7 +120,7 @@ async function routingSection(root) {
       field("Assign new conversations to AI agents", aiEnabled, "Several selected AI agents take turns."),
       aiPicker),
     h("fieldset", {}, h("legend", { text: "Channel rules" }),
-      h("table", { class: "rules" }, h("thead", {}, h("tr", {}, ["Channel", "Assign to", "", ""].map((t) => h("th", { scope: "col", text: t })))), rules),
+      h("table", { class: "rules" }, h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Channel" }), h("th", { scope: "col", colspan: 2, text: "Assign to" }), h("th", { scope: "col" }, h("span", { class: "visually-hidden", text: "Actions" })))), rules),
       h("button", { type: "button", class: "ghost small", text: "Add a channel rule", on: { click: () => addRule().querySelector("input").focus() } })),
     field("Welcome message", welcome, "Sent when a human agent who is online gets a new conversation. Empty: none."),
     field("Away message", away, "Sent when the assignee is away or offline, or the conversation waits. Empty: none."),
