@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -21,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -65,6 +66,8 @@ class TurnWorker:
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.wake = asyncio.Event()
         self.running: set[asyncio.Task[None]] = set()
+        #: turns this worker is running (never re-claimed by it, even if their lease lapsed)
+        self.active: set[int] = set()
         self._loop: asyncio.Task[None] | None = None
         self.is_postgres = not settings.is_sqlite
 
@@ -100,24 +103,27 @@ class TurnWorker:
 
     async def _run(self) -> None:
         while True:
+            # clear before claiming: a poke that arrives while we claim is not lost
+            self.wake.clear()
             try:
                 claimed = await self._claim(self.settings.worker_concurrency - len(self.running))
                 for turn_seq in claimed:
                     task = asyncio.create_task(self._process(turn_seq))
                     self.running.add(task)
-                    task.add_done_callback(self._done)
+                    self.active.add(turn_seq)
+                    task.add_done_callback(functools.partial(self._done, turn_seq))
                 if claimed and len(self.running) < self.settings.worker_concurrency:
                     continue  # there may be more due right now
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("claiming bot turns failed")
-            self.wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), self.settings.worker_poll_s)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, seq: int, task: asyncio.Task[None]) -> None:
         self.running.discard(task)
+        self.active.discard(seq)
         self.wake.set()
 
     # --- claiming
@@ -144,6 +150,7 @@ class TurnWorker:
                     and_(BotTurn.status == "running", BotTurn.locked_until < now),
                 ),
                 ~blocked,
+                BotTurn.seq.not_in(self.active) if self.active else true(),
             )
             .order_by(BotTurn.seq)
             .limit(slots)
@@ -169,6 +176,7 @@ class TurnWorker:
                 return
             turn, ai_agent = prepared
             connector = self.pool.get(ai_agent)
+            heartbeat = asyncio.create_task(self._keep_lease(seq))
             try:
                 result = await asyncio.wait_for(connector.handle(turn), TURN_TIMEOUT_S)
             except TimeoutError:
@@ -181,11 +189,37 @@ class TurnWorker:
                 log.exception("connector %s crashed on turn %s", ai_agent.kind, seq)
                 await self._failed(seq, ConnectorError(f"connector error: {type(exc).__name__}"))
                 return
+            finally:
+                heartbeat.cancel()
             await self._finish(seq, result)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("bot turn %s failed unexpectedly; it will be retried", seq)
+
+    async def _keep_lease(self, seq: int) -> None:
+        """Extend the lease while the bot call runs, so a slow bot is not called twice."""
+        lease = self.settings.turn_lease_s
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                async with self.maker() as session:
+                    renewed = await session.execute(
+                        update(BotTurn)
+                        .where(
+                            BotTurn.seq == seq,
+                            BotTurn.status == "running",
+                            BotTurn.locked_by == self.name,
+                        )
+                        .values(locked_until=utcnow() + timedelta(seconds=lease))
+                    )
+                    await session.commit()
+                if renewed.rowcount == 0:  # type: ignore[attr-defined]
+                    return  # lost (or finished): nothing left to keep
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a missed renewal only risks a second call
+                log.warning("turn %s: renewing the lease failed", seq, exc_info=True)
 
     async def _prepare(self, seq: int) -> tuple[Turn, AIAgent] | None:
         """Load everything the connector needs; cancel turns that no longer apply."""
@@ -276,7 +310,7 @@ class TurnWorker:
                 conversation.assignee_type != "ai_agent"
                 or conversation.assignee_id != row.ai_agent_id
             ):
-                log.info(
+                log.warning(
                     "turn %s: AI agent %s lost the assignment of %s; reply not posted: %r",
                     seq,
                     row.ai_agent_id,
