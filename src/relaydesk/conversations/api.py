@@ -150,7 +150,9 @@ async def list_conversations(
     session: SessionDep,
     principal: AppPrincipal,
     status: Literal["open", "waiting", "resolved", "spam"] | None = None,
-    assignee_type: Literal["agent", "ai_agent"] | None = None,
+    assignee_type: Literal["agent", "ai_agent", "none"] | None = Query(
+        default=None, description='"none" lists conversations that have no assignee'
+    ),
     assignee_id: str | None = Query(default=None, max_length=40),
     team_id: str | None = Query(default=None, max_length=40),
     channel: str | None = Query(default=None, max_length=40),
@@ -190,6 +192,10 @@ async def update_conversation(
     broker: BrokerDep,
 ) -> ConversationOut:
     """Change the title, resolve, reopen or mark as spam."""
+    if body.status is not None:
+        # a status change may route (dequeue, reopen): routing row before conversation row,
+        # the order the routing service uses, or PostgreSQL may deadlock
+        await routing.lock_settings(session, app_id=principal.app_id or "")
     conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
     if body.title is not None:
         conversation.title = body.title
@@ -227,6 +233,10 @@ async def post_message(
     broker: BrokerDep,
 ) -> MessageOut:
     """Store a message; a repeated ``client_message_id`` answers 200 with the first one."""
+    peek = await visible_conversation(session, principal, conversation_id)
+    if peek.status == "resolved":
+        # a contact's message reopens it through routing: routing row before conversation row
+        await routing.lock_settings(session, app_id=peek.app_id)
     conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
     result, created = await _post_message(session, settings, principal, conversation, body)
     if not created:

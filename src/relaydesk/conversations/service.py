@@ -26,8 +26,8 @@ async def get(
     session: AsyncSession, *, app_id: str, conversation_id: str, for_update: bool = False
 ) -> Conversation:
     query = select(Conversation).where(Conversation.id == conversation_id)
-    if for_update:
-        query = query.with_for_update()
+    if for_update:  # a locked read is a fresh one, even if the row was read before
+        query = query.with_for_update().execution_options(populate_existing=True)
     conversation = await session.scalar(query)
     if conversation is None or conversation.app_id != app_id:
         raise NotFound("No such conversation.")
@@ -143,6 +143,9 @@ async def list(  # noqa: A001
         Conversation.team_id: team_id,
         Conversation.channel: channel,
     }
+    if assignee_type == "none":
+        filters.pop(Conversation.assignee_type)
+        query = query.where(Conversation.assignee_type.is_(None))
     for column, value in filters.items():
         if value is not None:
             query = query.where(column == value)

@@ -9,6 +9,7 @@ from relaydesk.agents.models import Agent
 from relaydesk.ai_agents.models import AIAgent
 from relaydesk.conversations import service as conversations
 from relaydesk.conversations.api import visible_conversation
+from relaydesk.conversations.models import Conversation
 from relaydesk.conversations.schemas import AssignIn, ConversationOut, TakeoverIn
 from relaydesk.deps import Admin, BrokerDep, Principal, SessionDep, Staff
 from relaydesk.errors import Invalid
@@ -92,8 +93,9 @@ async def put_routing(
 ) -> RoutingOut:
     """Replace the conversation rules (admins). Unknown ids and an empty AI selection → 422."""
     app_id = principal.app_id or ""
-    await _validate(session, app_id, body)
+    # lock first: an agent / team / AI agent deleted meanwhile cannot slip into the rules
     row = await service.lock_settings(session, app_id=app_id)
+    await _validate(session, app_id, body)
     row.human_routing = body.human_routing
     row.default_agent_id = body.default_agent_id
     row.ai_enabled = body.ai_routing.enabled
@@ -106,6 +108,19 @@ async def put_routing(
     result = _out(row)
     await commit(session, broker)
     return result
+
+
+async def _locked_conversation(
+    session: SessionDep, principal: Principal, conversation_id: str
+) -> Conversation:
+    """The conversation, locked, after the app's routing row.
+
+    Lock order: routing settings first, then conversations. The routing service locks
+    conversations (the queue, an offline agent's conversations) while it holds the settings
+    row, so taking the conversation first here could deadlock against it on PostgreSQL.
+    """
+    await service.lock_settings(session, app_id=principal.app_id or "")
+    return await visible_conversation(session, principal, conversation_id, for_update=True)
 
 
 def _acting_agent(principal: Principal, agent_id: str | None) -> str:
@@ -123,7 +138,7 @@ async def assign(
     conversation_id: str, body: AssignIn, session: SessionDep, principal: Staff, broker: BrokerDep
 ) -> ConversationOut:
     """Assign to an agent, a team or an AI agent, or re-run the rules (reason ``manual``)."""
-    conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
+    conversation = await _locked_conversation(session, principal, conversation_id)
     await service.assign(
         session,
         conversation=conversation,
@@ -144,7 +159,7 @@ async def takeover(
     body: TakeoverIn | None = None,
 ) -> ConversationOut:
     """Take over from the AI agent; 409 ``not_assigned_to_ai_agent`` otherwise."""
-    conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
+    conversation = await _locked_conversation(session, principal, conversation_id)
     agent_id = _acting_agent(principal, body.agent_id if body else None)
     await service.takeover(
         session, conversation=conversation, agent_id=agent_id, actor=principal.actor
@@ -163,7 +178,7 @@ async def claim(
     body: TakeoverIn | None = None,
 ) -> ConversationOut:
     """Claim an open conversation (notify-everybody mode)."""
-    conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
+    conversation = await _locked_conversation(session, principal, conversation_id)
     agent_id = _acting_agent(principal, body.agent_id if body else None)
     await service.claim(
         session, conversation=conversation, agent_id=agent_id, actor=principal.actor
