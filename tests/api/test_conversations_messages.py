@@ -234,6 +234,11 @@ def test_list_filters_and_cursor_pagination(api: Api) -> None:
     )["items"]
     assert [c["id"] for c in mine] == [explicit["id"]]
     assert api.ok(api.get("/api/v1/conversations", params={"team_id": team["id"]}))["items"] == []
+    # nobody is online, so every conversation but the explicit one waits unassigned
+    unassigned = api.ok(
+        api.get("/api/v1/conversations", params={"assignee_type": "none", "limit": 100})
+    )
+    assert {c["id"] for c in unassigned["items"]} == {c["id"] for c in made}
     assert_error(
         api.get("/api/v1/conversations", params={"cursor": "garbage!"}), 400, "invalid_cursor"
     )
@@ -245,7 +250,9 @@ def test_status_changes_and_title(api: Api) -> None:
     cid = api.conversation()["id"]
     r = api.ok(api.patch(f"/api/v1/conversations/{cid}", {"status": "resolved", "title": "Done"}))
     assert r["status"] == "resolved" and r["title"] == "Done"
-    assert api.ok(api.patch(f"/api/v1/conversations/{cid}", {"status": "open"}))["status"] == "open"
+    # reopened with nobody to take it (no agents): back in the queue, not open and unassigned
+    reopened = api.ok(api.patch(f"/api/v1/conversations/{cid}", {"status": "open"}))
+    assert (reopened["status"], reopened["assignee"]) == ("waiting", None)
     assert api.ok(api.patch(f"/api/v1/conversations/{cid}", {"status": "spam"}))["status"] == "spam"
     assert_error(api.patch(f"/api/v1/conversations/{cid}", {"status": "waiting"}), 422)
     assert_error(api.patch(f"/api/v1/conversations/{cid}", {"status": "gone"}), 422)

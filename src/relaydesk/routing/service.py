@@ -88,6 +88,8 @@ async def load_snapshot(session: AsyncSession, *, settings: RoutingSettings) -> 
             select(Agent)
             .where(Agent.app_id == app_id, Agent.deleted_at.is_(None))
             .order_by(Agent.created_at, Agent.id)
+            # rows loaded earlier in this transaction (before the lock) may be stale
+            .execution_options(populate_existing=True)
         )
     )
     members: dict[str, set[str]] = {}
@@ -386,10 +388,27 @@ async def contact_wrote(
 async def status_changed(
     session: AsyncSession, *, conversation: Conversation, previous: str, actor: Actor
 ) -> None:
-    """Resolving (or spam) frees capacity: the queue moves on."""
+    """Resolving (or spam) frees capacity: the queue moves on.
+
+    Reopening (``PATCH status=open``) a resolved conversation keeps its assignee; one with
+    no assignee, or whose assignee was deleted, goes through the reopen rules, so it is not
+    left open with nobody (or a deleted agent) on it.
+    """
     if previous == "open" and conversation.assignee_type == "agent":
         router = await Router.open(session, app_id=conversation.app_id)
         await router.dequeue()
+    elif previous in ("resolved", "spam") and conversation.status == "open":
+        router = await Router.open(session, app_id=conversation.app_id)
+        snap = router.snapshot
+        kind, assignee_id = conversation.assignee_type, conversation.assignee_id
+        stranded = (
+            assignee_id is None
+            or (kind == "agent" and snap.agent(assignee_id) is None)
+            or (kind == "ai_agent" and assignee_id not in snap.ai_agents)
+        )
+        if stranded:
+            decision = engine.reopen(snap, await conversation_snapshot(session, conversation))
+            await router.apply(conversation, decision, actor=actor)
 
 
 async def agent_changed(
@@ -473,14 +492,51 @@ def _rule_targets(rule: dict[str, Any], type_: str, id_: str) -> bool:
     return bool(rule["assign_to"]["type"] == type_ and rule["assign_to"]["id"] == id_)
 
 
+async def _repoint(session: AsyncSession, *, app_id: str, gone: str, previous: str | None) -> None:
+    """Pointers naming a deleted (AI) agent name the one before them in the order instead.
+
+    The walk then resumes exactly where it would have (just after the deleted one's place)
+    instead of restarting at the oldest agent (see docs/routing-engine.md).
+    """
+    where = (RotationPointer.app_id == app_id, RotationPointer.last_id == gone)
+    if previous:
+        await session.execute(update(RotationPointer).where(*where).values(last_id=previous))
+    else:  # nobody left to follow: the walk starts at the beginning
+        await session.execute(sa_delete(RotationPointer).where(*where))
+
+
 async def agent_deleted(session: AsyncSession, *, agent: Agent) -> None:
-    """An agent goes: settings forget them, their open conversations follow the human rules."""
+    """An agent goes: settings forget them, their open conversations follow the human rules.
+
+    The caller has marked the agent deleted (and flushed) before calling; the rotation
+    pointers that named them are moved to the agent before them in creation order.
+    """
     settings = await lock_settings(session, app_id=agent.app_id)
     if settings.default_agent_id == agent.id:
         settings.default_agent_id = None
     settings.channel_rules = [
         r for r in settings.channel_rules or [] if not _rule_targets(r, "agent", agent.id)
     ]
+    before = await session.scalar(
+        select(Agent.id)
+        .where(
+            Agent.app_id == agent.app_id,
+            Agent.deleted_at.is_(None),
+            Agent.id != agent.id,
+            (Agent.created_at < agent.created_at)
+            | ((Agent.created_at == agent.created_at) & (Agent.id < agent.id)),
+        )
+        .order_by(Agent.created_at.desc(), Agent.id.desc())
+        .limit(1)
+    )
+    if before is None:  # the first in the order: the one before it is the last (wrap around)
+        before = await session.scalar(
+            select(Agent.id)
+            .where(Agent.app_id == agent.app_id, Agent.deleted_at.is_(None), Agent.id != agent.id)
+            .order_by(Agent.created_at.desc(), Agent.id.desc())
+            .limit(1)
+        )
+    await _repoint(session, app_id=agent.app_id, gone=agent.id, previous=before)
     await session.flush()
     router = Router(session, settings, await load_snapshot(session, settings=settings))
     await _reroute_agent(router, agent.id, respect_setting=False, detail="agent_deleted")
@@ -489,7 +545,14 @@ async def agent_deleted(session: AsyncSession, *, agent: Agent) -> None:
 async def ai_agent_deleted(session: AsyncSession, *, ai_agent: AIAgent) -> None:
     """An AI agent goes: settings forget it, its open conversations go to the humans."""
     settings = await lock_settings(session, app_id=ai_agent.app_id)
-    settings.ai_agent_ids = [i for i in settings.ai_agent_ids or [] if i != ai_agent.id]
+    selected = list(settings.ai_agent_ids or [])
+    if ai_agent.id in selected and len(selected) > 1:
+        i = selected.index(ai_agent.id)
+        previous: str | None = selected[i - 1]  # wraps around to the last one
+    else:
+        previous = None
+    await _repoint(session, app_id=ai_agent.app_id, gone=ai_agent.id, previous=previous)
+    settings.ai_agent_ids = [i for i in selected if i != ai_agent.id]
     if not settings.ai_agent_ids:
         settings.ai_enabled = False
     settings.channel_rules = [
