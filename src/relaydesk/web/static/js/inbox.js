@@ -30,8 +30,8 @@ function queries() {
     case "mine": return [{ ...base, status: f.status, assignee_type: "agent", assignee_id: state.me.id }];
     case "ai": return [{ ...base, status: f.status, assignee_type: "ai_agent" }];
     case "unassigned":
-      if (f.status) return [{ ...base, status: f.status }];
-      return [{ ...base, status: "waiting" }, { ...base, status: "open" }];
+      if (f.status) return [{ ...base, status: f.status, assignee_type: "none" }];
+      return [{ ...base, status: "waiting", assignee_type: "none" }, { ...base, status: "open", assignee_type: "none" }];
     default: return [{ ...base, status: f.status }];
   }
 }
