@@ -27,6 +27,9 @@ SECRET_KEY = "test-secret-key-for-relaydesk"
 ROOT = Path(__file__).resolve().parent.parent
 
 FAST_WORKERS = {
+    # many test servers share one PostgreSQL (100 connections): keep each one's pool small
+    "RELAYDESK_DB_POOL_SIZE": "3",
+    "RELAYDESK_DB_MAX_OVERFLOW": "6",
     "RELAYDESK_WORKER_POLL_S": "0.2",
     "RELAYDESK_TURN_BACKOFF_BASE_S": "0.2",
     "RELAYDESK_TURN_BACKOFF_MAX_S": "1",

@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default_factory=lambda: f"sqlite+aiosqlite:///{Path.cwd() / 'relaydesk.db'}"
     )
+    db_pool_size: int = 10  # PostgreSQL connections kept per process
+    db_max_overflow: int = 10  # extra connections under bursts
     redis_url: str | None = None
     admin_token: str | None = None
     secret_key: str | None = None

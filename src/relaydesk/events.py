@@ -87,9 +87,12 @@ async def commit(session: AsyncSession, broker: Broker | None) -> list[Event]:
             except Exception:  # the change is committed; a lost fan-out must not fail it
                 log.exception("could not publish event %s", ev.type)
     for cb in callbacks:
-        result = cb()
-        if asyncio.iscoroutine(result):
-            await result
+        try:  # the change is committed: a failing callback must not turn it into an error
+            result = cb()
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception:
+            log.exception("after-commit callback %r failed", cb)
     return events
 
 

@@ -323,3 +323,23 @@ def test_widget_identity_verification_with_user_hash(api: Api, server: Server) -
     assert ok.status_code == 200 and ok.json()["token"].startswith("rdc_")
     # the secret is never shown back
     assert "verification_secret" not in api.ok(api.get("/api/v1/app"))
+
+
+def test_contact_sees_no_internals_of_its_conversation(api: Api, server: Server) -> None:
+    agent = api.agent(name="Ann", status="online")
+    s = httpx.post(
+        f"{server.url}/api/v1/widget/session", json={"app_id": api.app_id, "external_id": "v-9"}
+    )
+    contact = api.as_token(s.json()["token"])
+    conv = contact.ok(contact.post("/api/v1/conversations", {"message": {"text": "hi"}}), 201)
+    api.ok(api.patch(f"/api/v1/conversations/{conv['id']}", {"title": "VIP"}))
+    staff_view = api.ok(api.get(f"/api/v1/conversations/{conv['id']}"))
+    assert staff_view["assignee"] == {"type": "agent", "id": agent["id"]}
+    assert staff_view["participants"] == [{"type": "agent", "id": agent["id"]}]
+    for view in (
+        conv,
+        contact.ok(contact.get(f"/api/v1/conversations/{conv['id']}")),
+        contact.ok(contact.get("/api/v1/conversations"))["items"][0],
+    ):
+        assert view["assignee"] == {"type": "agent", "id": None}
+        assert view["participants"] == [] and view["metadata"] == {} and view["team_id"] is None

@@ -22,6 +22,7 @@ from relaydesk.events import Event, commit, emit
 from relaydesk.messages import service as messages
 from relaydesk.messages.schemas import MessageIn, MessageOut, SenderIn
 from relaydesk.routing import service as routing
+from relaydesk.schemas import Ref
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -39,6 +40,17 @@ async def visible_conversation(
     if principal.kind == "contact" and conversation.contact_id != principal.id:
         raise NotFound("No such conversation.")
     return conversation
+
+
+def for_caller(principal: Principal, conversation: ConversationOut) -> ConversationOut:
+    """Contacts see their conversation without internals (metadata, team, participants,
+    who exactly is assigned), as on their WebSocket."""
+    if principal.kind != "contact":
+        return conversation
+    assignee = Ref(type=conversation.assignee.type) if conversation.assignee else None
+    return conversation.model_copy(
+        update={"metadata": {}, "team_id": None, "participants": [], "assignee": assignee}
+    )
 
 
 async def _resolve_sender(
@@ -140,7 +152,7 @@ async def create_conversation(
         if first.sender is None and principal.kind == "api_key":
             first = first.model_copy(update={"sender": SenderIn(type="contact")})
         await _post_message(session, settings, principal, conversation, first)
-    result = await service.out(session, conversation)
+    result = for_caller(principal, await service.out(session, conversation))
     await commit(session, broker)
     return result
 
@@ -172,7 +184,10 @@ async def list_conversations(
         limit=limit,
         cursor=cursor,
     )
-    return {"items": await service.outs(session, rows), "next_cursor": next_cursor}
+    return {
+        "items": [for_caller(principal, c) for c in await service.outs(session, rows)],
+        "next_cursor": next_cursor,
+    }
 
 
 @router.get("/{conversation_id}", response_model=ConversationOut)
@@ -180,7 +195,7 @@ async def get_conversation(
     conversation_id: str, session: SessionDep, principal: AppPrincipal
 ) -> ConversationOut:
     conversation = await visible_conversation(session, principal, conversation_id)
-    return await service.out(session, conversation)
+    return for_caller(principal, await service.out(session, conversation))
 
 
 @router.patch("/{conversation_id}", response_model=ConversationOut)
@@ -222,6 +237,30 @@ async def list_assignments(
     return {"items": await service.assignments(session, conversation_id=conversation.id)}
 
 
+async def _locked_for_message(
+    session: AsyncSession, principal: Principal, conversation_id: str
+) -> Conversation:
+    """The conversation locked for a new message, in the routing lock order.
+
+    A contact's message into a resolved conversation reopens it through routing, which locks
+    the app's routing row; the routing service takes that row before conversation rows, so
+    here it must come first too (else PostgreSQL may deadlock). If the conversation was
+    resolved between the unlocked look and the lock, start over in that order.
+    """
+    peek = await visible_conversation(session, principal, conversation_id)
+    settings_locked = peek.status == "resolved"
+    if settings_locked:
+        await routing.lock_settings(session, app_id=peek.app_id)
+    conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
+    if conversation.status == "resolved" and not settings_locked:
+        await session.rollback()  # nothing written yet: only the conversation lock is let go
+        await routing.lock_settings(session, app_id=conversation.app_id)
+        conversation = await visible_conversation(
+            session, principal, conversation_id, for_update=True
+        )
+    return conversation
+
+
 @router.post("/{conversation_id}/messages", status_code=201, response_model=MessageOut)
 async def post_message(
     conversation_id: str,
@@ -233,11 +272,7 @@ async def post_message(
     broker: BrokerDep,
 ) -> MessageOut:
     """Store a message; a repeated ``client_message_id`` answers 200 with the first one."""
-    peek = await visible_conversation(session, principal, conversation_id)
-    if peek.status == "resolved":
-        # a contact's message reopens it through routing: routing row before conversation row
-        await routing.lock_settings(session, app_id=peek.app_id)
-    conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
+    conversation = await _locked_for_message(session, principal, conversation_id)
     result, created = await _post_message(session, settings, principal, conversation, body)
     if not created:
         response.status_code = 200
