@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import random
@@ -21,7 +22,7 @@ from relaydesk.webhooks.models import Webhook, WebhookDelivery
 from relaydesk.webhooks.schemas import ALL_EVENTS, DeliveryOut
 
 #: callables run after a commit that wrote deliveries (wake this process's workers)
-_wakeups: list[Callable[[], None]] = []
+_wakeups: builtins.list[Callable[[], None]] = []
 
 
 def on_delivery_written(callback: Callable[[], None]) -> None:
@@ -44,7 +45,13 @@ def _wake_all() -> None:
 
 
 async def create(
-    session: AsyncSession, box: SecretBox, *, app_id: str, url: str, events: list[str], secret: str
+    session: AsyncSession,
+    box: SecretBox,
+    *,
+    app_id: str,
+    url: str,
+    events: builtins.list[str],
+    secret: str,
 ) -> Webhook:
     """A new webhook; the secret is stored encrypted."""
     hook = Webhook(
@@ -55,7 +62,7 @@ async def create(
     return hook
 
 
-async def list(session: AsyncSession, *, app_id: str) -> list[Webhook]:  # noqa: A001
+async def list(session: AsyncSession, *, app_id: str) -> builtins.list[Webhook]:  # noqa: A001
     rows = await session.scalars(
         select(Webhook).where(Webhook.app_id == app_id).order_by(Webhook.created_at, Webhook.id)
     )
@@ -74,7 +81,7 @@ async def get(session: AsyncSession, *, app_id: str, webhook_id: str) -> Webhook
 
 async def deliveries(
     session: AsyncSession, *, webhook_id: str, status: str | None, limit: int
-) -> list[DeliveryOut]:
+) -> builtins.list[DeliveryOut]:
     """The webhook's deliveries, newest first."""
     query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
     if status:
@@ -100,7 +107,7 @@ async def deliveries(
 # --- the outbox -----------------------------------------------------------------------------
 
 
-def subscribes(hook_events: list[str], event_type: str) -> bool:
+def subscribes(hook_events: builtins.list[str], event_type: str) -> bool:
     """Whether a webhook with these event types wants this event."""
     return ALL_EVENTS in hook_events or event_type in hook_events
 
@@ -117,7 +124,7 @@ def event_body(event: Event) -> dict[str, Any]:
 
 
 @before_commit_hook
-async def write_outbox(session: AsyncSession, events: list[Event]) -> None:
+async def write_outbox(session: AsyncSession, events: builtins.list[Event]) -> None:
     """Write a delivery row per (event, subscribed webhook) in the event's own transaction."""
     wanted = [e for e in events if e.type != "typing"]
     if not wanted:
@@ -188,7 +195,7 @@ class Claimed:
 
 async def claim(
     session: AsyncSession, *, limit: int, lease_s: float, postgres: bool
-) -> list[Claimed]:
+) -> builtins.list[Claimed]:
     """Lease up to ``limit`` due deliveries (SKIP LOCKED on PostgreSQL) and count the attempt."""
     now = utcnow()
     due = (
