@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import secrets
@@ -29,11 +30,19 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
     from relaydesk.app import create_app
 
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    # relaydesk's own loggers (workers, routing, connectors) go where uvicorn's go
+    log_config["loggers"]["relaydesk"] = {
+        "handlers": ["default"],
+        "level": settings.log_level.upper(),
+        "propagate": False,
+    }
     uvicorn.run(
         create_app(settings),
         host=host,
         port=port,
         log_level=settings.log_level,
+        log_config=log_config,
         ws="websockets-sansio",
         lifespan="on",
     )

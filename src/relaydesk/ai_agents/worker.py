@@ -295,15 +295,13 @@ class TurnWorker:
         from relaydesk.messages import service as messages
         from relaydesk.routing import service as routing
 
+        actions = actions_from_messages(result.messages)
+        reroutes = bool(actions.handoff or result.human_handoff or result.hangup)
         async with self.maker() as session:
             row = await self._locked_turn(session, seq)
             if row is None:
                 return
-            query = select(Conversation).where(Conversation.id == row.conversation_id)
-            if self.is_postgres:
-                query = query.with_for_update()
-            conversation = await session.scalar(query)
-            assert conversation is not None
+            conversation = await self._lock_conversation(session, row, routing_first=reroutes)
             row.status = "done"
             row.finished_at = utcnow()
             if (
@@ -331,7 +329,6 @@ class TurnWorker:
                         text=bot_message.text,
                         metadata=dict(bot_message.metadata),
                     )
-            actions = actions_from_messages(result.messages)
             request: engine.HandoffRequest | None = None
             detail: str | None = None
             if actions.handoff is not None:
@@ -365,6 +362,26 @@ class TurnWorker:
                 )
                 await emit_updated(session, conversation)
             await commit(session, self.broker)
+
+    async def _lock_conversation(
+        self, session: AsyncSession, row: BotTurn, *, routing_first: bool
+    ) -> Conversation:
+        """The turn's conversation, locked; the app's routing row first when routing follows.
+
+        Routing takes the routing-settings row before conversation rows everywhere (see
+        routing/service.py); taking them in the other order here could deadlock with a
+        takeover or an assignment of the same conversation.
+        """
+        from relaydesk.routing import service as routing
+
+        if routing_first:
+            await routing.lock_settings(session, app_id=row.app_id)
+        query = select(Conversation).where(Conversation.id == row.conversation_id)
+        if self.is_postgres:
+            query = query.with_for_update()
+        conversation = await session.scalar(query)
+        assert conversation is not None
+        return conversation
 
     async def _save_state(
         self, session: AsyncSession, conversation_id: str, ai_agent_id: str, state: dict[str, Any]
@@ -404,11 +421,8 @@ class TurnWorker:
             log.error("turn %s failed for good after %s attempts: %s", seq, row.attempts, message)
             row.status = "failed"
             row.finished_at = utcnow()
-            query = select(Conversation).where(Conversation.id == row.conversation_id)
-            if self.is_postgres:
-                query = query.with_for_update()
-            conversation = await session.scalar(query)
-            if conversation is not None and conversation.status == "open":
+            conversation = await self._lock_conversation(session, row, routing_first=True)
+            if conversation.status == "open":
                 await routing.ai_handoff(
                     session,
                     conversation=conversation,
