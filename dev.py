@@ -25,7 +25,7 @@ STAMP = VENV / ".relaydesk-installed"
 
 def ensure_env() -> None:
     """Create .venv and install relaydesk with its dev extras when pyproject.toml changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on any python3
         sys.exit(f"relaydesk needs Python 3.11 or newer (this is {sys.version.split()[0]})")
     if not PY.exists():
         print("creating .venv …", flush=True)
@@ -48,7 +48,9 @@ def main() -> int:
     ensure_env()
     os.chdir(ROOT)
     if command == "test":
-        args = [str(PY), "-m", "pytest", "-n", os.environ.get("RELAYDESK_TEST_WORKERS", "2"), *rest]
+        workers = os.environ.get("RELAYDESK_TEST_WORKERS", "2")
+        # whole files per worker: many modules start their own servers and fakes
+        args = [str(PY), "-m", "pytest", "-n", workers, "--dist", "loadfile", *rest]
     elif command == "shell":
         args = [str(BIN / "python"), *rest]
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,3 +84,17 @@ def redis_url() -> str:
     if not REDIS_URL:
         pytest.skip("Redis tests need RELAYDESK_TEST_REDIS_URL")
     return REDIS_URL
+
+
+@pytest.fixture(scope="module")
+def playwright_driver() -> Iterator[Any]:
+    """The Playwright driver of one browser test module.
+
+    Module-scoped on purpose: a sync Playwright driver runs an event loop in this thread,
+    so two cannot live at once, and while one lives no other test can use asyncio.run.
+    """
+    from playwright.sync_api import sync_playwright
+
+    driver = sync_playwright().start()
+    yield driver
+    driver.stop()

@@ -59,6 +59,17 @@ def wait_until(check: Callable[[], Any], timeout: float = 10.0, interval: float 
 # --- databases ----------------------------------------------------------------------------
 
 
+def run_async(factory: Callable[[], Any]) -> Any:
+    """Run a coroutine to completion in a thread of its own.
+
+    Safe while something else (Playwright's sync API) runs an event loop in this thread.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(factory())).result()
+
+
 def create_postgres_database(base_url: str) -> str:
     """A new empty database next to the one in ``base_url``; returns its URL."""
     import asyncpg
@@ -73,7 +84,7 @@ def create_postgres_database(base_url: str) -> str:
         finally:
             await conn.close()
 
-    asyncio.run(create())
+    run_async(create)
     head, _, _ = base_url.rpartition("/")
     return f"{head}/{name}"
 
@@ -92,7 +103,7 @@ def drop_postgres_database(url: str) -> None:
             await conn.close()
 
     with contextlib.suppress(Exception):
-        asyncio.run(drop())
+        run_async(drop)
 
 
 # --- servers ------------------------------------------------------------------------------

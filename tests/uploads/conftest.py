@@ -13,7 +13,7 @@ from tests.support import Server
 @pytest.fixture
 def server_with_short_ttl(database_url: str, tmp_path: Path) -> Iterator[str]:
     srv = Server(
-        database_url=database_url, workdir=tmp_path, env={"RELAYDESK_UPLOAD_URL_TTL_S": "1"}
+        database_url=database_url, workdir=tmp_path, env={"RELAYDESK_UPLOAD_URL_TTL_S": "3"}
     ).start()
     try:
         yield srv.url

@@ -75,14 +75,13 @@ def web_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
+@pytest.fixture(scope="module")
+def browser(chromium: str, playwright_driver: Any) -> Iterator[Any]:
+    instance = playwright_driver.chromium.launch(
+        executable_path=chromium, args=CHROMIUM_ARGS, headless=True
+    )
+    yield instance
+    instance.close()
 
 
 @dataclass

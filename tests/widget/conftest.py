@@ -54,15 +54,13 @@ def widget_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) 
     srv.stop()
 
 
-@pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    chromium = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+@pytest.fixture(scope="module")
+def browser(chromium_path: str, playwright_driver: Any) -> Iterator[Any]:
+    chromium = playwright_driver.chromium.launch(
+        executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+    )
     yield chromium
     chromium.close()
-    pw.stop()
 
 
 @dataclass

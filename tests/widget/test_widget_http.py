@@ -40,11 +40,18 @@ def test_contact_asks_for_a_human(api: Api) -> None:
     agent = api.agent(status="online")
     ann = contact(api, "ann")
     conversation = ann.ok(ann.post("/api/v1/conversations", {}), 201)
-    assert conversation["assignee"] == {"type": "ai_agent", "id": bot["id"]}
+    # a contact sees what kind of assignee it has, not who (the staff view has the id)
+    assert conversation["assignee"] == {"type": "ai_agent", "id": None}
+    assert api.ok(api.get(f"/api/v1/conversations/{conversation['id']}"))["assignee"] == {
+        "type": "ai_agent",
+        "id": bot["id"],
+    }
 
     result = ann.ok(ann.post(f"/api/v1/conversations/{conversation['id']}/handoff"), 200)
     assert result["handed_off"] is True
-    assert result["conversation"]["assignee"] == {"type": "agent", "id": agent["id"]}
+    assert result["conversation"]["assignee"] == {"type": "agent", "id": None}
+    staff_view = api.ok(api.get(f"/api/v1/conversations/{conversation['id']}"))
+    assert staff_view["assignee"] == {"type": "agent", "id": agent["id"]}
     assert result["queue_position"] is None
     trail = api.trail(conversation["id"])
     assert trail[-1]["reason"] == "ai_handoff"
@@ -53,7 +60,7 @@ def test_contact_asks_for_a_human(api: Api) -> None:
 
     again = ann.ok(ann.post(f"/api/v1/conversations/{conversation['id']}/handoff"), 200)
     assert again["handed_off"] is False
-    assert again["conversation"]["assignee"] == {"type": "agent", "id": agent["id"]}
+    assert again["conversation"]["assignee"] == {"type": "agent", "id": None}
     assert len(api.trail(conversation["id"])) == len(trail)
 
 

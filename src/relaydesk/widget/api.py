@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from relaydesk.apps.models import App
 from relaydesk.conversations import service as conversations
-from relaydesk.conversations.api import visible_conversation
+from relaydesk.conversations.api import for_caller, visible_conversation
 from relaydesk.conversations.schemas import ConversationOut
 from relaydesk.deps import AppPrincipal, BrokerDep, SessionDep, SettingsDep
 from relaydesk.events import commit
@@ -156,7 +156,7 @@ async def handoff(
         )
         handed_off = decision is not None
     position = await routing.waiting_position(session, conversation=conversation)
-    out = await conversations.out(session, conversation)
+    out = for_caller(principal, await conversations.out(session, conversation))
     await commit(session, broker)
     return HandoffOut(conversation=out, handed_off=handed_off, queue_position=position)
 
