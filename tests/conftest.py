@@ -7,6 +7,7 @@ Backends: ``sqlite`` always; ``postgres`` when ``RELAYDESK_TEST_DATABASE_URL`` i
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,47 @@ def redis_url() -> str:
     return REDIS_URL
 
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # without these, Chromium's own connections are refused on a closed network
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_executable() -> str | None:
+    """The Chromium to drive: RELAYDESK_CHROMIUM, /usr/bin/chromium, or on the PATH."""
+    for candidate in (
+        os.environ.get("RELAYDESK_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Chromium's path; browser tests are skipped without it, except in CI where they fail."""
+    path = chromium_executable()
+    if path is None:
+        if IN_CI:
+            pytest.fail("CI needs Chromium for the browser tests (apt-get install chromium)")
+        pytest.skip("browser tests need Chromium: apt-get install chromium, or RELAYDESK_CHROMIUM")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if IN_CI:
+            raise
+        pytest.skip("browser tests need the playwright package")
+    return path
+
+
 @pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Any]:
     """The Playwright driver of one browser test module.
@@ -98,3 +140,13 @@ def playwright_driver() -> Iterator[Any]:
     driver = sync_playwright().start()
     yield driver
     driver.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str, playwright_driver: Any) -> Iterator[Any]:
+    """Headless Chromium for one browser test module."""
+    instance = playwright_driver.chromium.launch(
+        executable_path=chromium, args=CHROMIUM_ARGS, headless=True
+    )
+    yield instance
+    instance.close()

@@ -8,40 +8,19 @@ reason, except in CI where they are required.
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support import ROOT, Api, Server, new_app
 
-IN_CI = os.environ.get("CI") == "true"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: set to a true value to (re)write docs/screenshots/*.png while the tests run
 SCREENSHOTS = os.environ.get("RELAYDESK_SCREENSHOTS", "") not in ("", "0", "false")
 SCREENSHOT_DIR = ROOT / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
-
-
-def chromium_path() -> str | None:
-    """The Chromium to drive, if any."""
-    env = os.environ.get("RELAYDESK_CHROMIUM")
-    for candidate in (env, "/usr/bin/chromium", shutil.which("chromium")):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -51,37 +30,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def chromium() -> str:
-    path = chromium_path()
-    if path is None:
-        if IN_CI:
-            pytest.fail("CI needs Chromium for the browser tests (apt-get install chromium)")
-        pytest.skip("browser tests need Chromium: set RELAYDESK_CHROMIUM or install chromium")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        if IN_CI:
-            raise
-        pytest.skip("browser tests need the playwright package")
-    return path
-
-
-@pytest.fixture(scope="session")
 def web_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A relaydesk server on its own sqlite file, for the browser tests."""
     tmp = tmp_path_factory.mktemp("web")
     server = Server(database_url=f"sqlite+aiosqlite:///{tmp / 'web.db'}", workdir=tmp).start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str, playwright_driver: Any) -> Iterator[Any]:
-    instance = playwright_driver.chromium.launch(
-        executable_path=chromium, args=CHROMIUM_ARGS, headless=True
-    )
-    yield instance
-    instance.close()
 
 
 @dataclass

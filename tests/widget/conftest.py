@@ -6,7 +6,6 @@ where ``CI=true``, they fail instead).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,51 +15,19 @@ import pytest
 
 from tests.support import Api, Server, new_app, wait_until
 
-CHROMIUM = os.environ.get("RELAYDESK_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: the fixed position the geolocation tests share (Lisbon)
 POSITION = {"latitude": 38.7223, "longitude": -9.1393}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="session")
-def chromium_path() -> str:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:  # pragma: no cover - it is a dev dependency
-        pytest.skip("browser tests need playwright (pip install playwright)")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def widget_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def widget_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One relaydesk server on a fresh SQLite database for the browser tests."""
     work = tmp_path_factory.mktemp("widget-server")
     srv = Server(database_url=f"sqlite+aiosqlite:///{work / 'relaydesk.db'}", workdir=work)
     srv.start()
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str, playwright_driver: Any) -> Iterator[Any]:
-    chromium = playwright_driver.chromium.launch(
-        executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
-    )
-    yield chromium
-    chromium.close()
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter
 from sqlalchemy import select
 
@@ -150,6 +152,24 @@ async def assign(
     return result
 
 
+async def _take(
+    how: Literal["takeover", "claim"],
+    conversation_id: str,
+    session: SessionDep,
+    principal: Principal,
+    broker: BrokerDep,
+    body: TakeoverIn | None,
+) -> ConversationOut:
+    conversation = await _locked_conversation(session, principal, conversation_id)
+    agent_id = _acting_agent(principal, body.agent_id if body else None)
+    await service.take(
+        session, conversation=conversation, agent_id=agent_id, actor=principal.actor, how=how
+    )
+    result = await conversations.out(session, conversation)
+    await commit(session, broker)
+    return result
+
+
 @router.post("/conversations/{conversation_id}/takeover", response_model=ConversationOut)
 async def takeover(
     conversation_id: str,
@@ -159,14 +179,7 @@ async def takeover(
     body: TakeoverIn | None = None,
 ) -> ConversationOut:
     """Take over from the AI agent; 409 ``not_assigned_to_ai_agent`` otherwise."""
-    conversation = await _locked_conversation(session, principal, conversation_id)
-    agent_id = _acting_agent(principal, body.agent_id if body else None)
-    await service.takeover(
-        session, conversation=conversation, agent_id=agent_id, actor=principal.actor
-    )
-    result = await conversations.out(session, conversation)
-    await commit(session, broker)
-    return result
+    return await _take("takeover", conversation_id, session, principal, broker, body)
 
 
 @router.post("/conversations/{conversation_id}/claim", response_model=ConversationOut)
@@ -178,11 +191,4 @@ async def claim(
     body: TakeoverIn | None = None,
 ) -> ConversationOut:
     """Claim an open conversation (notify-everybody mode)."""
-    conversation = await _locked_conversation(session, principal, conversation_id)
-    agent_id = _acting_agent(principal, body.agent_id if body else None)
-    await service.claim(
-        session, conversation=conversation, agent_id=agent_id, actor=principal.actor
-    )
-    result = await conversations.out(session, conversation)
-    await commit(session, broker)
-    return result
+    return await _take("claim", conversation_id, session, principal, broker, body)

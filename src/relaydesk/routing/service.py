@@ -9,7 +9,7 @@ assignee, status, team, rotation pointers, the audit trail, events, greetings an
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select, update
@@ -620,28 +620,22 @@ async def assign(
     await router.dequeue()
 
 
-async def takeover(
-    session: AsyncSession, *, conversation: Conversation, agent_id: str, actor: Actor
-) -> None:
-    """An agent takes over from the AI agent (409 when an AI agent is not the assignee)."""
-    router = await Router.open(session, app_id=conversation.app_id)
-    result = engine.takeover(
-        router.snapshot, await conversation_snapshot(session, conversation), agent_id
-    )
-    if isinstance(result, engine.Refused):
-        _raise_refused(result)
-        return
-    await router.apply(conversation, result, actor=actor)
+TAKE_RULES = {"takeover": engine.takeover, "claim": engine.claim}
 
 
-async def claim(
-    session: AsyncSession, *, conversation: Conversation, agent_id: str, actor: Actor
+async def take(
+    session: AsyncSession,
+    *,
+    conversation: Conversation,
+    agent_id: str,
+    actor: Actor,
+    how: Literal["takeover", "claim"],
 ) -> None:
-    """An agent assigns an open conversation to themselves."""
+    """An agent takes the conversation: ``takeover`` from its AI agent (409 when no AI agent
+    is the assignee) or ``claim`` of an open one (notify-everybody mode)."""
     router = await Router.open(session, app_id=conversation.app_id)
-    result = engine.claim(
-        router.snapshot, await conversation_snapshot(session, conversation), agent_id
-    )
+    snap = await conversation_snapshot(session, conversation)
+    result = TAKE_RULES[how](router.snapshot, snap, agent_id)
     if isinstance(result, engine.Refused):
         _raise_refused(result)
         return
