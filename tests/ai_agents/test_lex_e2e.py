@@ -583,7 +583,7 @@ def test_handoff_to_another_ai_agent_with_an_event(
     assert conv["assignee"] == {"type": "ai_agent", "id": sales["id"]}
     replies = wait_bot(api, conv["id"], 3)
     assert replies[-1]["text"] == "Welcome to sales!"
-    assert replies[-1]["sender"] == {"type": "ai_agent", "id": sales["id"]}
+    assert replies[-1]["sender"] == {"type": "ai_agent", "id": sales["id"], "name": sales["name"]}
     assert replies[-2]["text"] == "Transferring you to our sales assistant"
     # the second bot's first turn is the event (not a welcome), on its own bot
     second_bot = [r for r in turn_texts(lex, conv["id"])]

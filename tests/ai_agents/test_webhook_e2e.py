@@ -111,7 +111,8 @@ def test_welcome_text_and_rich_replies_in_order_with_the_custom_bot_body(
     got = e2e.bot_messages(api, conv["id"], 5)
     assert [m["text"] for m in got[:2]] == ["Welcome to the shop!", "Sure."]
     e2e.check_rich(got[2:])
-    assert all(m["sender"] == {"type": "ai_agent", "id": agent["id"]} for m in got)
+    sender = {"type": "ai_agent", "id": agent["id"], "name": agent["name"]}
+    assert all(m["sender"] == sender for m in got)
 
     welcome, text = bodies(bot, conv["id"])
     assert welcome["eventName"] == "WELCOME"

@@ -114,7 +114,11 @@ def test_messages_all_kinds_order_after_and_idempotency(api: Api) -> None:
     )
     assert m2["attachments"][0]["mime_type"] == "image/png"
     assert m3["location"] == {"lat": 52.52, "lon": 13.4}
-    assert m4["sender"] == {"type": "agent", "id": agent["id"]}
+    # each message carries its sender's display name as it was when sent
+    assert m4["sender"] == {"type": "agent", "id": agent["id"], "name": "Ann"}
+    assert m1["sender"]["name"] is None  # this contact has no name
+    api.ok(api.patch(f"/api/v1/agents/{agent['id']}", {"name": "Ann B."}))
+    assert api.messages(cid)[3]["sender"]["name"] == "Ann"  # history keeps the old name
     all_ids = [m["id"] for m in api.messages(cid)]
     assert all_ids == [m1["id"], m2["id"], m3["id"], m4["id"]]
     after = api.ok(api.get(f"/api/v1/conversations/{cid}/messages", params={"after": m2["id"]}))[

@@ -147,6 +147,8 @@ def test_talk_to_a_human_and_live_agent_reply(
         )
     )
     v.bubble("Hi, Hana here.").wait_for()  # live, over the WebSocket
+    # the visitor sees who answers: the agent's name above her message
+    assert page.locator(".rd-who").last.inner_text() == "Hana Human"
     assert page.locator(".rd-typing").inner_text() == ""
     # asking again with a human on it changes nothing
     trail_len = len(api.trail(v.conversation_id))

@@ -25,6 +25,7 @@ class Message(Base):
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     sender_type: Mapped[str] = mapped_column(String(10))  # contact|agent|ai_agent|system
     sender_id: Mapped[str | None] = mapped_column(String(40))
+    sender_name: Mapped[str | None] = mapped_column(String(200))  # as it was when sent
     text: Mapped[str | None] = mapped_column(Text)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     location: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

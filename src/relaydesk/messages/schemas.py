@@ -38,10 +38,14 @@ class MessageIn(In):
         return v if v is None or v.strip() else None
 
 
+class SenderOut(Ref):
+    name: str | None = None  # the sender's display name when the message was sent
+
+
 class MessageOut(Out):
     id: str
     conversation_id: str
-    sender: Ref
+    sender: SenderOut
     text: str | None
     attachments: list[JsonObject]
     location: JsonObject | None

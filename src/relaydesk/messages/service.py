@@ -16,15 +16,14 @@ from relaydesk.db import new_id, utcnow
 from relaydesk.errors import Invalid, NotFound
 from relaydesk.events import Event, emit
 from relaydesk.messages.models import Message
-from relaydesk.messages.schemas import MessageIn, MessageOut
-from relaydesk.schemas import Ref
+from relaydesk.messages.schemas import MessageIn, MessageOut, SenderOut
 
 
 def out(message: Message) -> MessageOut:
     return MessageOut(
         id=message.id,
         conversation_id=message.conversation_id,
-        sender=Ref(type=message.sender_type, id=message.sender_id),
+        sender=SenderOut(type=message.sender_type, id=message.sender_id, name=message.sender_name),
         text=message.text,
         attachments=message.attachments or [],
         location=message.location,
@@ -69,6 +68,7 @@ async def create(
     location: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
     client_message_id: str | None = None,
+    sender_name: str | None = None,
 ) -> tuple[Message, bool]:
     """Store a message (or find the earlier one with the same client_message_id).
 
@@ -86,12 +86,15 @@ async def create(
         if earlier is not None:
             return earlier, False
     now = utcnow()
+    if sender_name is None:
+        sender_name = await _display_name(session, sender_type, sender_id)
     message = Message(
         id=new_id("msg"),
         app_id=conversation.app_id,
         conversation_id=conversation.id,
         sender_type=sender_type,
         sender_id=sender_id,
+        sender_name=sender_name,
         text=text,
         attachments=attachments or [],
         location=location,
@@ -135,6 +138,21 @@ async def create(
     if sender_type == "contact":
         await routing.contact_wrote(session, conversation=conversation, message=message)
     return message, True
+
+
+async def _display_name(
+    session: AsyncSession, sender_type: str, sender_id: str | None
+) -> str | None:
+    """The name contacts and agents see beside a message (from the identity map if loaded)."""
+    from relaydesk.agents.models import Agent
+    from relaydesk.ai_agents.models import AIAgent
+    from relaydesk.contacts.models import Contact
+
+    model = {"agent": Agent, "ai_agent": AIAgent, "contact": Contact}.get(sender_type)
+    if model is None or sender_id is None:
+        return None
+    row = await session.get(model, sender_id)
+    return getattr(row, "name", None) if row is not None else None
 
 
 async def add_participant(

@@ -1009,10 +1009,13 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
       else break;
     }
     const type = row.dataset.sender;
+    // who wrote it: the sender's name as it was when sent, else the generic label
+    const who = (m.sender && m.sender.name) || (type === "ai_agent" ? L.bot : L.agent);
+    row.dataset.who = who;
     const prev = next ? next.previousElementSibling : list.lastElementChild;
-    const prevSender = prev && !prev.dataset.clientId ? prev.dataset.sender : null;
-    if (type !== "contact" && type !== "system" && prevSender !== type) {
-      row.insertBefore(el("div", "rd-who", type === "ai_agent" ? L.bot : L.agent), row.firstChild);
+    const prevWho = prev && !prev.dataset.clientId ? prev.dataset.who : null;
+    if (type !== "contact" && type !== "system" && prevWho !== who) {
+      row.insertBefore(el("div", "rd-who", who), row.firstChild);
     }
     list.insertBefore(row, next);
     scrollDown(stick || (m.sender && m.sender.type === "contact"));

@@ -40,11 +40,12 @@ export function refName(ref) {
   if (ref.type === "agent") {
     const a = state.agents.get(ref.id);
     if (state.me && ref.id === state.me.id) return `${(a && a.name) || state.me.name} (you)`;
-    return a ? a.name : "An agent";
+    return a ? a.name : ref.name || "An agent";
   }
   if (ref.type === "ai_agent") {
     const a = state.aiAgents.get(ref.id);
-    return a ? `${a.name} (AI agent)` : "An AI agent";
+    const name = a ? a.name : ref.name;
+    return name ? `${name} (AI agent)` : "An AI agent";
   }
   if (ref.type === "team") {
     const t = state.teams.get(ref.id);
