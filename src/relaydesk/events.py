@@ -45,6 +45,10 @@ class Event:
         return cls(**json.loads(raw))
 
 
+#: events that only steer the servers themselves: never sent to clients or webhooks
+AUTH_REVOKED = "auth.revoked"
+INTERNAL_TYPES = frozenset({AUTH_REVOKED, "typing"})
+
 PENDING = "relaydesk_pending_events"
 AFTER_COMMIT = "relaydesk_after_commit"
 
@@ -52,6 +56,19 @@ AFTER_COMMIT = "relaydesk_after_commit"
 def emit(session: AsyncSession, event: Event) -> None:
     """Queue an event to publish once the session's transaction commits."""
     session.info.setdefault(PENDING, []).append(event)
+
+
+def emit_revoked(
+    session: AsyncSession,
+    *,
+    app_id: str,
+    token_hash: str | None = None,
+    kind: str | None = None,
+    id: str | None = None,  # noqa: A002
+) -> None:
+    """Close the sockets opened with a token (or by a principal) that was just revoked."""
+    data = {"token_hash": token_hash, "kind": kind, "id": id}
+    emit(session, Event(type=AUTH_REVOKED, app_id=app_id, data=data))
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None] | None]) -> None:

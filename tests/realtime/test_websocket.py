@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -191,3 +192,51 @@ def test_closed_sockets_release_their_subscription(api: Api, server: Server) -> 
     wait_until(lambda: metric(server, "relaydesk_ws_connections") == before)
     if before == 0:
         wait_until(lambda: metric(server, "relaydesk_ws_broker_subscriptions") == 0)
+
+
+def _closed_code(sock: Any) -> int:
+    """Read until the server closes the socket; its close code."""
+    with pytest.raises(ConnectionClosed) as info:
+        while True:
+            sock.recv(timeout=10)
+    assert info.value.rcvd is not None
+    return int(info.value.rcvd.code)
+
+
+def test_revoking_a_token_closes_its_open_sockets(api: Api, server: Server) -> None:
+    # logout closes the socket opened with that agent token, not the agent's other sessions
+    agent, _ = agent_client(api)
+    other_session = api.login(
+        agent.ok(agent.get("/api/v1/agents/me"))["email"], "correct horse battery"
+    )
+    with (
+        connect(ws_url(server.url, agent.token), open_timeout=10) as mine,
+        connect(ws_url(server.url, other_session.token), open_timeout=10) as theirs,
+    ):
+        assert json.loads(mine.recv(timeout=10))["type"] == "ready"
+        assert json.loads(theirs.recv(timeout=10))["type"] == "ready"
+        agent.ok(agent.post("/api/v1/auth/logout"), 204)
+        assert _closed_code(mine) == 4401
+        api.say(api.conversation()["id"], "still listening?")
+        assert wait_for_frame(theirs, lambda f: f["type"] == "message.created")
+    # a revoked API key's socket is closed
+    key = api.ok(api.post("/api/v1/api-keys", {"name": "temp"}), 201)
+    with connect(ws_url(server.url, key["key"]), open_timeout=10) as sock:
+        assert json.loads(sock.recv(timeout=10))["type"] == "ready"
+        api.ok(api.delete(f"/api/v1/api-keys/{key['id']}"), 204)
+        assert _closed_code(sock) == 4401
+    # a deleted agent's sockets are closed, and the token no longer opens one
+    gone, gone_agent = agent_client(api)
+    with connect(ws_url(server.url, gone.token), open_timeout=10) as sock:
+        assert json.loads(sock.recv(timeout=10))["type"] == "ready"
+        api.ok(api.delete(f"/api/v1/agents/{gone_agent['id']}"), 204)
+        assert _closed_code(sock) == 4401
+    assert closed_with(ws_url(server.url, gone.token))[0] == 4401
+
+
+def wait_for_frame(sock: Any, check: Any) -> dict[str, Any]:
+    """The first frame (skipping pings) that passes ``check``."""
+    while True:
+        got = json.loads(sock.recv(timeout=10))
+        if check(got):
+            return got  # type: ignore[no-any-return]

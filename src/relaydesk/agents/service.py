@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.agents.models import Agent
 from relaydesk.agents.schemas import AgentOut
+from relaydesk.auth.models import AccessToken
 from relaydesk.db import new_id, utcnow
 from relaydesk.errors import Conflict, NotFound
-from relaydesk.events import Event, emit
+from relaydesk.events import Event, emit, emit_revoked
 from relaydesk.security import hash_password
 
 
@@ -109,8 +110,14 @@ async def delete(session: AsyncSession, *, agent: Agent) -> None:
     agent.password_hash = None
     await session.execute(sa_delete(TeamMember).where(TeamMember.agent_id == agent.id))
     await session.flush()
+    await session.execute(
+        sa_delete(AccessToken).where(
+            AccessToken.principal_type == "agent", AccessToken.principal_id == agent.id
+        )
+    )
     await routing.agent_deleted(session, agent=agent)
     emit_status(session, agent)
+    emit_revoked(session, app_id=agent.app_id, kind="agent", id=agent.id)
 
 
 def emit_status(session: AsyncSession, agent: Agent) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.apps.models import ApiKey, App
 from relaydesk.db import new_id, new_token, utcnow
 from relaydesk.errors import NotFound
+from relaydesk.events import emit_revoked
 from relaydesk.routing.models import RoutingSettings
 from relaydesk.security import SecretBox, hash_token
 
@@ -74,3 +75,4 @@ async def delete_api_key(session: AsyncSession, *, app_id: str, key_id: str) -> 
         raise NotFound("No such API key.")
     key.revoked_at = utcnow()
     await session.flush()
+    emit_revoked(session, app_id=app_id, kind="api_key", id=key.id)

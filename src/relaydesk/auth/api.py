@@ -10,8 +10,8 @@ from relaydesk.agents.schemas import AgentOut, LoginIn, LoginOut
 from relaydesk.auth import service
 from relaydesk.deps import BrokerDep, CurrentAgent, SessionDep, SettingsDep, bearer_token
 from relaydesk.errors import Unauthorized
-from relaydesk.events import commit
-from relaydesk.security import verify_password
+from relaydesk.events import commit, emit_revoked
+from relaydesk.security import hash_token, verify_password
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -46,6 +46,8 @@ async def logout(
     request: Request, session: SessionDep, agent: CurrentAgent, broker: BrokerDep
 ) -> Response:
     """Revoke the token used for this call."""
-    await service.revoke(session, token=bearer_token(request) or "")
+    token = bearer_token(request) or ""
+    await service.revoke(session, token=token)
+    emit_revoked(session, app_id=agent.app_id, token_hash=hash_token(token))
     await commit(session, broker)
     return Response(status_code=204)

@@ -28,6 +28,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from relaydesk.deps import Principal, resolve_token
 from relaydesk.realtime.hub import Hub, Subscriber
+from relaydesk.security import hash_token
 
 router = APIRouter(tags=["realtime"])
 
@@ -92,7 +93,9 @@ async def _send(websocket: WebSocket, sub: Subscriber, heartbeat_s: float) -> No
             await websocket.send_text(PING)
             continue
         if item is None:
-            if sub.overflowed:
+            if sub.revoked:
+                await websocket.close(CLOSE_BAD_TOKEN, "the token was revoked")
+            elif sub.overflowed:
                 await websocket.close(CLOSE_TOO_SLOW, "too far behind; reconnect and catch up")
             else:
                 await websocket.close(1011, "event stream interrupted; reconnect")
@@ -112,7 +115,12 @@ async def events_socket(websocket: WebSocket, token: str | None = None) -> None:
     if principal.kind == "operator" or principal.app_id is None:
         await websocket.close(CLOSE_FORBIDDEN, "the operator token has no events; use an app token")
         return
-    sub = Subscriber(kind=principal.kind, app_id=principal.app_id, principal_id=principal.id)
+    sub = Subscriber(
+        kind=principal.kind,
+        app_id=principal.app_id,
+        principal_id=principal.id,
+        token_hash=hash_token(token or ""),
+    )
     hub = _hub(websocket)
     await hub.add(sub)
     tasks: list[asyncio.Task[None]] = []

@@ -22,7 +22,7 @@ from typing import Any
 
 from prometheus_client import Gauge
 
-from relaydesk.events import Broker, Event
+from relaydesk.events import AUTH_REVOKED, Broker, Event
 
 log = logging.getLogger("relaydesk.realtime")
 
@@ -88,8 +88,24 @@ class Subscriber:
     kind: str  # api_key | agent | contact
     app_id: str
     principal_id: str | None
+    token_hash: str | None = None
     queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     overflowed: bool = False
+    revoked: bool = False
+
+    def is_revoked_by(self, data: dict[str, Any]) -> bool:
+        """Whether an ``auth.revoked`` event names this socket's token or principal."""
+        if data.get("token_hash") and data.get("token_hash") == self.token_hash:
+            return True
+        return bool(data.get("id")) and (data.get("kind"), data.get("id")) == (
+            self.kind,
+            self.principal_id,
+        )
+
+    def revoke(self) -> None:
+        """Close at once, ahead of any frames still queued."""
+        self.revoked = True
+        self.queue.put_nowait(None)
 
     def wants(self, event: Event) -> bool:
         """Whether this socket may see the event at all."""
@@ -188,6 +204,11 @@ class Hub:
     def _dispatch(self, event: Event) -> None:
         subs = self._by_app.get(event.app_id)
         if not subs:
+            return
+        if event.type == AUTH_REVOKED:  # steers sockets; never forwarded
+            for sub in list(subs):
+                if sub.is_revoked_by(event.data):
+                    sub.revoke()
             return
         full: str | None = None
         reduced: str | None = None

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import new_id, utcnow
 from relaydesk.errors import NotFound
-from relaydesk.events import Event, after_commit, before_commit_hook
+from relaydesk.events import INTERNAL_TYPES, Event, after_commit, before_commit_hook
 from relaydesk.security import SecretBox
 from relaydesk.webhooks.models import Webhook, WebhookDelivery
 from relaydesk.webhooks.schemas import ALL_EVENTS, DeliveryOut
@@ -126,7 +126,7 @@ def event_body(event: Event) -> dict[str, Any]:
 @before_commit_hook
 async def write_outbox(session: AsyncSession, events: builtins.list[Event]) -> None:
     """Write a delivery row per (event, subscribed webhook) in the event's own transaction."""
-    wanted = [e for e in events if e.type != "typing"]
+    wanted = [e for e in events if e.type not in INTERNAL_TYPES]
     if not wanted:
         return
     app_ids = {e.app_id for e in wanted}
