@@ -18,11 +18,11 @@ import os
 import random
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import and_, or_, select, true, update
+from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -47,6 +47,43 @@ from relaydesk.routing import engine
 log = logging.getLogger("relaydesk.ai_agents.worker")
 
 TURN_TIMEOUT_S = 120.0
+
+
+@functools.cache
+def _claim_statement(postgres: bool) -> Select[BotTurn]:
+    """Due turns whose conversation has no earlier unfinished turn, oldest first.
+
+    Built once: the claim runs after every enqueue and every finished turn, and building
+    the statement each time cost more than running it.
+    """
+    earlier = aliased(BotTurn)
+    blocked = (
+        select(earlier.seq)
+        .where(
+            earlier.conversation_id == BotTurn.conversation_id,
+            earlier.seq < BotTurn.seq,
+            earlier.status.in_(("pending", "running")),
+        )
+        .exists()
+    )
+    now: BindParameter[datetime] = bindparam("now")
+    query = (
+        select(BotTurn)
+        .where(
+            or_(
+                and_(BotTurn.status == "pending", BotTurn.next_attempt_at <= now),
+                and_(BotTurn.status == "running", BotTurn.locked_until < now),
+            ),
+            ~blocked,
+            # never re-claim a turn this worker is still running (its lease is being renewed)
+            BotTurn.seq.not_in(bindparam("active", expanding=True)),
+        )
+        .order_by(BotTurn.seq)
+        .limit(bindparam("slots"))
+    )
+    if postgres:
+        query = query.with_for_update(skip_locked=True, of=BotTurn)
+    return query
 
 
 class TurnWorker:
@@ -132,33 +169,10 @@ class TurnWorker:
         if slots <= 0:
             return []
         now = utcnow()
-        earlier = aliased(BotTurn)
-        blocked = (
-            select(earlier.seq)
-            .where(
-                earlier.conversation_id == BotTurn.conversation_id,
-                earlier.seq < BotTurn.seq,
-                earlier.status.in_(("pending", "running")),
-            )
-            .exists()
-        )
-        query = (
-            select(BotTurn)
-            .where(
-                or_(
-                    and_(BotTurn.status == "pending", BotTurn.next_attempt_at <= now),
-                    and_(BotTurn.status == "running", BotTurn.locked_until < now),
-                ),
-                ~blocked,
-                BotTurn.seq.not_in(self.active) if self.active else true(),
-            )
-            .order_by(BotTurn.seq)
-            .limit(slots)
-        )
-        if self.is_postgres:
-            query = query.with_for_update(skip_locked=True, of=BotTurn)
+        query = _claim_statement(self.is_postgres)
+        params = {"now": now, "slots": slots, "active": sorted(self.active)}
         async with self.maker() as session:
-            turns = list(await session.scalars(query))
+            turns = list(await session.scalars(query, params))
             for turn in turns:
                 turn.status = "running"
                 turn.locked_by = self.name
@@ -191,7 +205,7 @@ class TurnWorker:
                 return
             finally:
                 heartbeat.cancel()
-            await self._finish(seq, result)
+            await self._finish(seq, turn, ai_agent.name, result)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -289,7 +303,7 @@ class TurnWorker:
             return None
         return row
 
-    async def _finish(self, seq: int, result: TurnResult) -> None:
+    async def _finish(self, seq: int, turn: Turn, bot_name: str, result: TurnResult) -> None:
         """Post the reply and apply its actions, exactly once."""
         from relaydesk.conversations.service import emit_updated, set_status
         from relaydesk.messages import service as messages
@@ -318,7 +332,8 @@ class TurnWorker:
                 row.last_error = "reply arrived after the AI agent lost the assignment"
                 await commit(session, self.broker)
                 return
-            await self._save_state(session, conversation.id, row.ai_agent_id, result.state)
+            if result.state != turn.state:  # most turns leave the connector's state alone
+                await self._save_state(session, conversation.id, row.ai_agent_id, result.state)
             for bot_message in result.messages:
                 if bot_message.visible:
                     await messages.create(
@@ -326,6 +341,7 @@ class TurnWorker:
                         conversation=conversation,
                         sender_type="ai_agent",
                         sender_id=row.ai_agent_id,
+                        sender_name=bot_name,
                         text=bot_message.text,
                         metadata=dict(bot_message.metadata),
                     )
