@@ -30,6 +30,11 @@ FAST_WORKERS = {
     # many test servers share one PostgreSQL (100 connections): keep each one's pool small
     "RELAYDESK_DB_POOL_SIZE": "3",
     "RELAYDESK_DB_MAX_OVERFLOW": "6",
+    # tests log in and open widget sessions far faster than people do; test_rate_limits.py
+    # runs servers with tight limits
+    "RELAYDESK_RATE_LIMIT_LOGIN": "100000/60",
+    "RELAYDESK_RATE_LIMIT_WIDGET_SESSION": "100000/60",
+    "RELAYDESK_RATE_LIMIT_CONTACT": "100000/60",
     "RELAYDESK_WORKER_POLL_S": "0.2",
     "RELAYDESK_TURN_BACKOFF_BASE_S": "0.2",
     "RELAYDESK_TURN_BACKOFF_MAX_S": "1",

@@ -18,6 +18,7 @@ from relaydesk.errors import install_error_handlers
 from relaydesk.events import make_broker
 from relaydesk.health import RequestMetrics
 from relaydesk.limits import BodySizeLimit
+from relaydesk.ratelimit import Limiter, Rule
 from relaydesk.security import DEMO_SECRET_KEY, SecretBox
 
 log = logging.getLogger("relaydesk")
@@ -81,6 +82,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             with contextlib.suppress(Exception):
                 await stop()
         await app.state.broker.disconnect()
+        await app.state.limiter.counter.aclose()
         await app.state.engine.dispose()
 
 
@@ -111,6 +113,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_sessionmaker = make_sessionmaker(app.state.engine, readonly=True)
     app.state.broker = make_broker(settings.redis_url)
     app.state.secret_box = SecretBox(secret_key)
+    app.state.limiter = Limiter(
+        {
+            "login": Rule.parse(settings.rate_limit_login),
+            "widget_session": Rule.parse(settings.rate_limit_widget_session),
+            "contact": Rule.parse(settings.rate_limit_contact),
+        },
+        settings.redis_url,
+    )
     install_error_handlers(app)
 
     for name in ROUTERS:

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = 10.0
     ws_heartbeat_s: float = 25.0  # server {"type":"ping"} frames on idle sockets
 
+    # rate limits, "<requests>/<seconds>" ("0/60" = off); shared through Redis when set
+    rate_limit_login: str = "20/60"  # per email and client address
+    rate_limit_widget_session: str = "60/60"  # per client address
+    rate_limit_contact: str = "300/60"  # per contact, any request with a contact token
+
     log_level: str = "info"
     demo: bool = False  # set by `relaydesk demo`: allows running without a secret key
 

@@ -122,6 +122,8 @@ async def get_principal(request: Request, settings: SettingsDep) -> Principal:
         principal = await resolve_token(lookup, settings, bearer_token(request))
     if principal is None:
         raise Unauthorized("A valid bearer token is required.", code="invalid_token")
+    if principal.kind == "contact":  # contacts are the public side: keep them in bounds
+        await request.app.state.limiter.check("contact", principal.id or "")
     return principal
 
 

@@ -11,6 +11,7 @@ from relaydesk.auth import service
 from relaydesk.deps import BrokerDep, CurrentAgent, SessionDep, SettingsDep, bearer_token
 from relaydesk.errors import Unauthorized
 from relaydesk.events import commit, emit_revoked
+from relaydesk.ratelimit import client_ip
 from relaydesk.security import hash_token, verify_password
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -18,12 +19,18 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 @router.post("/login", response_model=LoginOut)
 async def login(
-    body: LoginIn, session: SessionDep, settings: SettingsDep, broker: BrokerDep
+    body: LoginIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    broker: BrokerDep,
 ) -> LoginOut:
     """Exchange an agent's email and password for a bearer token.
 
     An email may exist in several apps; the password picks the account.
     """
+    ip = client_ip(request)
+    await request.app.state.limiter.check("login", f"{ip}:{body.email.lower()}")
     candidates = await session.scalars(
         select(Agent).where(Agent.email == body.email.lower(), Agent.deleted_at.is_(None))
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from relaydesk.apps.models import App
 from relaydesk.auth import service as auth_service
@@ -20,6 +20,7 @@ from relaydesk.deps import (
 )
 from relaydesk.errors import Forbidden, NotFound, Unauthorized
 from relaydesk.events import Event, commit, emit
+from relaydesk.ratelimit import client_ip
 from relaydesk.security import hmac_hex
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
@@ -78,12 +79,14 @@ async def update_contact(
 @router.post("/widget/session", response_model=WidgetSessionOut)
 async def widget_session(
     body: WidgetSessionIn,
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     box: SecretBoxDep,
     broker: BrokerDep,
 ) -> WidgetSessionOut:
     """A contact token for the chat widget (no bearer token needed: the app id is public)."""
+    await request.app.state.limiter.check("widget_session", client_ip(request))
     app = await session.get(App, body.app_id)
     if app is None:
         raise NotFound("No such app.")
