@@ -55,17 +55,9 @@ from tests.support import (  # noqa: E402
     new_app,
 )
 
+from bench.common import DEFAULT_PG, PRODUCTION_WORKERS, percentile  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "ai_turns.json"
-DEFAULT_PG = os.environ.get(
-    "RELAYDESK_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
-#: production defaults for the worker knobs (tests.support speeds them up for tests)
-SERVER_ENV = {
-    "RELAYDESK_WORKER_POLL_S": "1.0",
-    "RELAYDESK_TURN_BACKOFF_BASE_S": "1.0",
-    "RELAYDESK_TURN_BACKOFF_MAX_S": "30",
-    "RELAYDESK_LOG_LEVEL": "warning",
-}
 UTTERANCE = "bench ping"
 ANSWER = "pong"
 BOT_ID, ALIAS_ID = "SUPPORTBOT", "PRODALIAS1"
@@ -90,13 +82,6 @@ class Sample:
     errors: int
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def sample(
     target: str,
     backend: str,
@@ -117,11 +102,11 @@ def sample(
         turns=len(ms),
         seconds=round(secs, 2),
         turns_per_s=round(completed / secs, 1) if secs else 0.0,
-        p50_ms=round(pct(ms, 0.5), 1),
-        p95_ms=round(pct(ms, 0.95), 1),
-        p99_ms=round(pct(ms, 0.99), 1),
-        overhead_p50_ms=round(pct(ms, 0.5) - d, 1),
-        overhead_p95_ms=round(pct(ms, 0.95) - d, 1),
+        p50_ms=round(percentile(ms, 0.5), 1),
+        p95_ms=round(percentile(ms, 0.95), 1),
+        p99_ms=round(percentile(ms, 0.99), 1),
+        overhead_p50_ms=round(percentile(ms, 0.5) - d, 1),
+        overhead_p95_ms=round(percentile(ms, 0.95) - d, 1),
         errors=errors,
     )
 
@@ -343,7 +328,7 @@ async def relaydesk_backend(
     args: argparse.Namespace,
     out: list[Sample],
 ) -> None:
-    env = dict(SERVER_ENV)
+    env = dict(PRODUCTION_WORKERS)
     if args.worker_concurrency:
         env["RELAYDESK_WORKER_CONCURRENCY"] = str(args.worker_concurrency)
     server = Server(database_url=url, env=env, workdir=tmp).start()
@@ -496,7 +481,7 @@ def main(argv: list[str] | None = None) -> None:
                     "warmup": args.warmup,
                     "mode": args.mode,
                     "worker_concurrency": args.worker_concurrency or "server default",
-                    "server_env": SERVER_ENV,
+                    "server_env": PRODUCTION_WORKERS,
                 },
                 "machine": {
                     "python": platform.python_version(),

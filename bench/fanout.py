@@ -46,28 +46,18 @@ from tests.support import (  # noqa: E402
     new_app,
 )
 
+from bench.common import DEFAULT_PG, percentile  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "fanout.json"
-DEFAULT_PG = os.environ.get(
-    "RELAYDESK_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 DEFAULT_REDIS = os.environ.get("RELAYDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def pct(values: list[float], p: float) -> float:
-    """The p-th percentile (nearest rank) in milliseconds."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
-    return ordered[index] * 1000
 
 
 def summary(latencies: list[float], sent: int) -> dict[str, Any]:
     return {
         "sent": sent,
         "received": len(latencies),
-        "p50_ms": round(pct(latencies, 50), 2),
-        "p99_ms": round(pct(latencies, 99), 2),
+        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "max_ms": round(max(latencies) * 1000, 2) if latencies else None,
         "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None,
     }
@@ -134,7 +124,7 @@ async def fanout_latency(
             receiver.cancel()
     return {
         **summary(latencies, total),
-        "post_p50_ms": round(pct(post_latencies, 50), 2),
+        "post_p50_ms": round(percentile(post_latencies, 0.5) * 1000, 2),
         "post_errors": len(errors),
     }
 

@@ -56,21 +56,11 @@ from tests.support import (  # noqa: E402
     new_app,
 )
 
+from bench.common import DEFAULT_PG, PRODUCTION_WORKERS, percentile  # noqa: E402
 from relaydesk.db import new_id, utcnow  # noqa: E402
 from relaydesk.messages.models import Message  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "ingest.json"
-DEFAULT_PG = os.environ.get(
-    "RELAYDESK_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
-#: production defaults for the worker knobs (tests.support speeds them up for tests)
-SERVER_ENV = {
-    "RELAYDESK_WORKER_POLL_S": "1.0",
-    "RELAYDESK_TURN_BACKOFF_BASE_S": "1.0",
-    "RELAYDESK_TURN_BACKOFF_MAX_S": "30",
-    "RELAYDESK_WEBHOOK_BACKOFF_BASE_S": "2.0",
-    "RELAYDESK_WEBHOOK_BACKOFF_MAX_S": "3600",
-}
 MESSAGES = Message.__table__
 
 
@@ -88,14 +78,6 @@ class Sample:
 
 
 Op = Callable[[int], Awaitable[None]]
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, min(len(sorted_values), round(q * len(sorted_values) + 0.5)))
-    return sorted_values[rank - 1]
 
 
 async def drive(op: Op, *, total: int, concurrency: int, max_seconds: float) -> Sample:
@@ -177,7 +159,9 @@ class Target:
 
 def setup_target(database_url: str, workdir: Path, n_conversations: int) -> Target:
     """Start the server on a fresh database; create an app and its conversations."""
-    server = Server(database_url=database_url, env=SERVER_ENV, workdir=workdir).start(timeout=60)
+    server = Server(database_url=database_url, env=PRODUCTION_WORKERS, workdir=workdir).start(
+        timeout=60
+    )
     try:
         api = new_app(server.url, "ingest bench")
         conversations = []

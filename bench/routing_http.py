@@ -59,7 +59,8 @@ from tests.support import (  # noqa: E402
     new_app,
 )
 
-from bench.ingest import DEFAULT_PG, SERVER_ENV, Sample, drive, git_commit  # noqa: E402
+from bench.common import DEFAULT_PG, PRODUCTION_WORKERS  # noqa: E402
+from bench.ingest import Sample, drive, git_commit  # noqa: E402
 from relaydesk.contacts.models import Contact  # noqa: E402
 from relaydesk.conversations.models import Assignment, Conversation  # noqa: E402
 from relaydesk.db import new_id, utcnow  # noqa: E402
@@ -219,7 +220,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
     try:
         for i in range(2):
             servers.append(
-                Server(database_url=database_url, env=SERVER_ENV, workdir=workdir / f"s{i}")
+                Server(database_url=database_url, env=PRODUCTION_WORKERS, workdir=workdir / f"s{i}")
             )
             servers[-1].start(60)
         api = new_app(servers[0].url)
