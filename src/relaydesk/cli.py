@@ -37,6 +37,10 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         "level": settings.log_level.upper(),
         "propagate": False,
     }
+    # access lines carry URLs, and sockets and downloads carry tokens in them
+    log_config.setdefault("filters", {})["redact"] = {"()": "relaydesk.logs.RedactSecrets"}
+    for handler in log_config["handlers"].values():
+        handler.setdefault("filters", []).append("redact")
     uvicorn.run(
         create_app(settings),
         host=host,
