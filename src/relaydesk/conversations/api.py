@@ -245,16 +245,14 @@ async def _locked_for_message(
     A contact's message into a resolved conversation reopens it through routing, which locks
     the app's routing row; the routing service takes that row before conversation rows, so
     here it must come first too (else PostgreSQL may deadlock). If the conversation was
-    resolved between the unlocked look and the lock, start over in that order.
+    resolved, let the conversation lock go and start over in that order (rare: the usual
+    message takes one locked read and no routing lock).
     """
-    peek = await visible_conversation(session, principal, conversation_id)
-    settings_locked = peek.status == "resolved"
-    if settings_locked:
-        await routing.lock_settings(session, app_id=peek.app_id)
     conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
-    if conversation.status == "resolved" and not settings_locked:
+    if conversation.status == "resolved":
+        app_id = conversation.app_id  # read before the rollback expires the row
         await session.rollback()  # nothing written yet: only the conversation lock is let go
-        await routing.lock_settings(session, app_id=conversation.app_id)
+        await routing.lock_settings(session, app_id=app_id)
         conversation = await visible_conversation(
             session, principal, conversation_id, for_update=True
         )
