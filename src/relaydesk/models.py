@@ -5,7 +5,7 @@ from relaydesk.ai_agents.models import AIAgent, AIAgentSession, BotTurn
 from relaydesk.apps.models import ApiKey, App
 from relaydesk.auth.models import AccessToken
 from relaydesk.contacts.models import Contact
-from relaydesk.conversations.models import Assignment, Conversation, Participant
+from relaydesk.conversations.models import Assignment, Conversation, Participant, ReadMark
 from relaydesk.db import Base
 from relaydesk.messages.models import Message
 from relaydesk.routing.models import RotationPointer, RoutingSettings
@@ -28,6 +28,7 @@ __all__ = [
     "Message",
     "Participant",
     "RotationPointer",
+    "ReadMark",
     "RoutingSettings",
     "Team",
     "TeamMember",

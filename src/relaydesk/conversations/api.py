@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +15,10 @@ from relaydesk.conversations.schemas import (
     ConversationCreate,
     ConversationOut,
     ConversationUpdate,
+    ReadIn,
 )
 from relaydesk.deps import AppPrincipal, BrokerDep, Principal, SessionDep, SettingsDep, Staff
-from relaydesk.errors import Invalid, NotFound
+from relaydesk.errors import Forbidden, Invalid, NotFound
 from relaydesk.events import Event, commit, emit
 from relaydesk.messages import service as messages
 from relaydesk.messages.schemas import MessageIn, MessageOut, SenderIn
@@ -314,3 +315,44 @@ async def typing(
     )
     await commit(session, broker)
     return Response(status_code=204)
+
+
+def _reader_view(principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    """Contacts learn that an agent read, not which one."""
+    if principal.kind == "contact" and data["reader"]["type"] != "contact":
+        return {**data, "reader": {"type": data["reader"]["type"], "id": None}}
+    return data
+
+
+@router.post("/{conversation_id}/read")
+async def mark_read(
+    conversation_id: str,
+    session: SessionDep,
+    principal: AppPrincipal,
+    broker: BrokerDep,
+    body: ReadIn | None = None,
+) -> dict[str, Any]:
+    """The caller (contact or agent) has read up to a message (default: the latest)."""
+    if principal.kind not in ("contact", "agent"):
+        raise Forbidden("Read marks belong to contacts and agents.", code="reader_required")
+    conversation = await visible_conversation(session, principal, conversation_id)
+    mark = await service.mark_read(
+        session,
+        conversation=conversation,
+        reader_type=principal.kind,
+        reader_id=principal.id or "",
+        message_id=body.message_id if body else None,
+    )
+    result = service.read_out(mark) if mark is not None else {"message_id": None}
+    await commit(session, broker)
+    return result
+
+
+@router.get("/{conversation_id}/reads")
+async def list_reads(
+    conversation_id: str, session: SessionDep, principal: AppPrincipal
+) -> dict[str, list[dict[str, Any]]]:
+    """How far each reader has read (read receipts)."""
+    conversation = await visible_conversation(session, principal, conversation_id)
+    rows = await service.reads(session, conversation_id=conversation.id)
+    return {"items": [_reader_view(principal, service.read_out(m)) for m in rows]}

@@ -66,3 +66,18 @@ class Assignment(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     actor_type: Mapped[str | None] = mapped_column(String(10))  # agent|ai_agent|api_key|system
     actor_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class ReadMark(Base):
+    """How far one reader (the contact, an agent) has read a conversation."""
+
+    __tablename__ = "conversation_reads"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    reader_type: Mapped[str] = mapped_column(String(10), primary_key=True)  # contact | agent
+    reader_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    message_seq: Mapped[int] = mapped_column(BigIntPK)
+    message_id: Mapped[str] = mapped_column(String(40))
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -71,3 +71,7 @@ class AssignmentOut(Out):
     reason: str
     detail: str | None
     actor: Ref | None
+
+
+class ReadIn(In):
+    message_id: Id | None = None  # default: the latest message

@@ -40,6 +40,7 @@ CONTACT_TYPES = frozenset(
         "conversation.updated",
         "conversation.assigned",
         "contact.updated",
+        "conversation.read",
     }
 )
 #: the conversation fields a contact socket sees (no metadata, team, participants)
@@ -74,6 +75,13 @@ def contact_view(event: Event) -> dict[str, Any] | None:
     """The frame payload a contact socket gets for this event, or None (not for contacts)."""
     if event.type not in CONTACT_TYPES or event.contact_id is None:
         return None
+    if event.type == "conversation.read":  # that an agent read, not which one
+        reader = event.data.get("reader") or {}
+        hidden = reader.get("type") != "contact"
+        return {
+            **event.data,
+            "reader": {"type": reader.get("type"), "id": None if hidden else reader.get("id")},
+        }
     if event.type.startswith("conversation."):
         return _reduce_conversation(event.data)
     if event.type == "contact.updated":

@@ -18,6 +18,7 @@ WEBHOOK_EVENT_TYPES = (
     "message.created",
     "agent.status",
     "contact.updated",
+    "conversation.read",
 )
 ALL_EVENTS = "*"
 
