@@ -27,6 +27,7 @@
       queue: "Waiting for an agent — you are number {n} in the queue.",
       resolved: "This conversation is resolved. Write to start again.",
       typing: "{who} is typing…",
+      seen: "Seen",
       reconnecting: "Reconnecting…",
       uploading: "Uploading {name}…",
       tooLarge: "That file is too large.",
@@ -211,6 +212,9 @@
     stopped: false,
     ctx: {},
     unread: 0,
+    seenUpTo: null, // the newest message id an agent has read
+    readSent: null, // the newest message id this visitor's read mark covers
+    readTimer: null,
     lastTypingSent: 0,
     typingTimer: null,
     queueTimer: null,
@@ -381,6 +385,7 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
 .rd-file { display: inline-flex; gap: 6px; align-items: center; background: #fff; border: 1px solid #e5e7eb; border-radius: 12px; padding: 8px 12px; color: #1f2937; text-decoration: none; max-width: 82%; }
 .rd-attachment-img { max-width: 220px; max-height: 220px; border-radius: 12px; display: block; border: 1px solid #e5e7eb; }
 .rd-location { display: inline-flex; gap: 6px; align-items: center; background: #fff; border: 1px solid #e5e7eb; border-radius: 12px; padding: 8px 12px; color: #1f2937; text-decoration: none; }
+.rd-seen { font-size: 11px; color: #6b7280; text-align: right; margin-top: 2px; }
 .rd-typing { font-size: 12px; color: #6b7280; padding: 0 16px 4px; background: #f8fafc; min-height: 18px; }
 .rd-composer { display: flex; align-items: flex-end; gap: 6px; border-top: 1px solid #e5e7eb; padding: 8px; background: #fff; }
 .rd-icon { background: transparent; border: 0; cursor: pointer; padding: 6px; border-radius: 8px; color: #6b7280; line-height: 0; }
@@ -1019,7 +1024,9 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
     }
     list.insertBefore(row, next);
     scrollDown(stick || (m.sender && m.sender.type === "contact"));
+    if (m.sender && m.sender.type === "contact") showSeen(S.seenUpTo);
     if (m.sender && m.sender.type !== "contact") {
+      scheduleRead();
       hideTyping();
       if (!S.isOpen) {
         S.unread += 1;
@@ -1111,6 +1118,11 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
         if (items.length < 200) break;
       }
       updateConversation(await request("GET", "/api/v1/conversations/" + id));
+      const reads = await request("GET", "/api/v1/conversations/" + id + "/reads");
+      ((reads && reads.items) || [])
+        .filter((r) => r.reader && r.reader.type !== "contact")
+        .forEach((r) => showSeen(r.message_id));
+      scheduleRead();
     })()
       .catch(() => {})
       .finally(() => {
@@ -1177,6 +1189,11 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
           showTyping((data.sender || {}).type);
         }
         break;
+      case "conversation.read":
+        if (S.conv && data.conversation_id === S.conv.id && (data.reader || {}).type !== "contact") {
+          showSeen(data.message_id);
+        }
+        break;
       case "conversation.updated":
       case "conversation.assigned":
       case "conversation.created":
@@ -1184,6 +1201,37 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
         break;
       default:
         break;
+    }
+  }
+
+  // --- read receipts: the contact's own mark goes up; "Seen" shows how far an agent read
+
+  function scheduleRead() {
+    clearTimeout(S.readTimer);
+    S.readTimer = setTimeout(sendRead, 400);
+  }
+
+  function sendRead() {
+    if (!S.isOpen || !S.conv || !S.lastId || S.readSent === S.lastId) return;
+    if (document.visibilityState === "hidden") return;
+    const upTo = S.lastId;
+    request("POST", "/api/v1/conversations/" + S.conv.id + "/read", { message_id: upTo })
+      .then(() => {
+        S.readSent = upTo;
+      })
+      .catch(() => {});
+  }
+
+  function showSeen(messageId) {
+    if (!messageId) return;
+    if (!S.seenUpTo || messageId > S.seenUpTo) S.seenUpTo = messageId;
+    const old = list.querySelector(".rd-seen");
+    if (old) old.remove();
+    for (let r = list.lastElementChild; r; r = r.previousElementSibling) {
+      if (r.dataset.sender === "contact" && r.dataset.id && r.dataset.id <= S.seenUpTo) {
+        r.appendChild(el("div", "rd-seen", L.seen));
+        return;
+      }
     }
   }
 
@@ -1338,6 +1386,7 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
     S.unread = 0;
     badge.hidden = true;
     scrollDown(true);
+    scheduleRead();
     ensureConversation().catch((err) => showNotice((err && err.message) || L.failed, true));
     setTimeout(() => input.focus(), 0);
   }
@@ -1350,6 +1399,7 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
   }
 
   launcher.addEventListener("click", () => (S.isOpen ? close() : open()));
+  document.addEventListener("visibilitychange", scheduleRead);
   closeBtn.addEventListener("click", close);
 
   async function patchContact(fields) {
