@@ -1,4 +1,5 @@
 // The JSON API client: bearer token from session/local storage, error envelope → ApiError.
+// Bodies are JSON, or multipart for uploads (a FormData body).
 
 const KEY = "relaydesk.session";
 
@@ -59,11 +60,12 @@ export async function request(method, path, body) {
   const headers = { Accept: "application/json" };
   const token = session.token();
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const isForm = body instanceof FormData;
+  if (body !== undefined && !isForm) headers["Content-Type"] = "application/json";
   const response = await fetch(`/api/v1${path}`, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || isForm ? body : JSON.stringify(body),
     credentials: "omit",
     cache: "no-store",
   });
@@ -85,6 +87,8 @@ export const api = {
   put: (path, body) => request("PUT", path, body),
   patch: (path, body) => request("PATCH", path, body),
   del: (path) => request("DELETE", path),
+  /** multipart upload of one file (field `file`); the browser sets the boundary */
+  upload: (path, file) => { const form = new FormData(); form.append("file", file, file.name); return request("POST", path, form); },
 };
 
 export function query(params) {

@@ -13,11 +13,20 @@ let trail = [];
 let loadSeq = 0;
 const ids = new Set();
 
+/** How long "… is typing" stays up without a new typing event from the contact. */
+const TYPING_SHOW_MS = 4000;
+/** At most one POST …/typing per conversation in this interval while the agent types. */
+const TYPING_SEND_MS = 2000;
+let typingTimer = null;
+let typingUntil = 0;
+let typingSent = { id: null, at: 0 };
+
 const pane = () => $("#conversation-pane");
 const enc = encodeURIComponent;
 
 export function showEmpty() {
   conv = null;
+  stopTyping();
   state.currentId = null;
   document.body.dataset.pane = "list";
   clear(pane()).append(h("div", { class: "empty-state" },
@@ -37,6 +46,7 @@ export async function openConversation(id) {
       api.get(`/conversations/${enc(id)}/assignments`),
     ]);
     if (seq !== loadSeq) return;
+    if (!conv || conv.id !== c.id) stopTyping();
     conv = c;
     messages = m.items;
     trail = t.items;
@@ -52,9 +62,13 @@ export async function openConversation(id) {
   }
 }
 
+function contactName() {
+  return (conv.contact && (conv.contact.name || conv.contact.external_id)) || "Contact";
+}
+
 function senderLabel(msg) {
   const s = msg.sender || {};
-  if (s.type === "contact") return (conv.contact && (conv.contact.name || conv.contact.external_id)) || "Contact";
+  if (s.type === "contact") return contactName();
   if (s.type === "system") return "relaydesk";
   return refName(s);
 }
@@ -143,10 +157,12 @@ function replyForm() {
   const ta = h("textarea", { id: "reply-text", name: "text", rows: 3, placeholder: "Write a reply… (Enter sends, Shift+Enter for a new line)", required: true, maxlength: 10000 });
   const form = h("form", { class: "reply", id: "reply-form", "aria-label": "Reply" },
     h("label", { for: "reply-text", class: "visually-hidden", text: "Reply to the contact" }), ta,
+    attachControl(),
     h("button", { type: "submit", class: "primary", text: "Send" }));
   ta.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   });
+  ta.addEventListener("input", () => { if (ta.value.trim()) sendTyping(); });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const text = ta.value.trim();
@@ -181,15 +197,17 @@ function render() {
         c.language ? ` · language ${c.language}` : "")),
     h("div", { class: "conv-actions", role: "toolbar", "aria-label": "Conversation actions" }, actionButtons()));
   const list = h("ol", { class: "messages", id: "messages", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Messages" }, messages.map(messageItem));
-  const main = h("section", { class: "conv-main", "aria-labelledby": "conv-title" }, list, replyForm());
+  const main = h("section", { class: "conv-main", "aria-labelledby": "conv-title" }, list, typingIndicator(), replyForm());
   clear(pane()).append(h("div", { class: "conversation" }, head, h("div", { class: "conv-body" }, main, details())));
   list.scrollTop = list.scrollHeight;
+  showTyping();
 }
 
 function addMessage(msg) {
   if (!conv || msg.conversation_id !== conv.id || ids.has(msg.id)) return;
   ids.add(msg.id);
   messages.push(msg);
+  if (msg.sender && msg.sender.type === "contact") stopTyping();
   const list = $("#messages");
   if (!list) return;
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
@@ -209,6 +227,91 @@ async function refreshMeta() {
     trail = t.items;
     rerenderMeta();
   } catch { /* gone: keep what is shown */ }
+}
+
+// --- attachments ----------------------------------------------------------------------------
+
+/** "Attach file": a real (visually hidden) file input, its label styled as a button. */
+function attachControl() {
+  const input = h("input", { type: "file", id: "reply-file", name: "file", class: "visually-hidden attach-input", "aria-describedby": "attach-status" });
+  const status = h("span", { id: "attach-status", class: "attach-status muted small", role: "status", "aria-live": "polite" });
+  input.addEventListener("change", async () => {
+    const files = [...input.files];
+    if (!files.length || !conv) return;
+    const id = conv.id;
+    input.disabled = true;
+    try {
+      for (const file of files) await attach(id, file, status);
+    } finally {
+      input.value = "";
+      input.disabled = false;
+      status.textContent = "";
+      input.focus();
+    }
+  });
+  return h("span", { class: "attach" }, input,
+    h("label", { for: "reply-file", class: "button attach-label", title: "Attach a file to send to the contact", text: "Attach file" }), status);
+}
+
+async function attach(conversationId, file, status) {
+  status.textContent = `Uploading ${file.name}…`;
+  let uploaded;
+  try {
+    uploaded = await api.upload("/uploads", file);
+  } catch (err) {
+    const why = err.status ? err.message : "the upload did not reach the server (is the file too large?)";
+    toast(`Could not attach ${file.name}: ${why}`, { kind: "error", timeout: 10000 });
+    return;
+  }
+  status.textContent = `Sending ${uploaded.name}…`;
+  try {
+    const { url, name, size, mime_type } = uploaded;
+    const msg = await api.post(`/conversations/${enc(conversationId)}/messages`, {
+      attachments: [{ url, name, size, mime_type }], client_message_id: crypto.randomUUID(),
+    });
+    addMessage(msg);
+  } catch (err) {
+    toast(`Not sent: ${err.message}`, { kind: "error" });
+  }
+}
+
+// --- typing ---------------------------------------------------------------------------------
+
+/** Tell the contact the agent is typing: at most once per TYPING_SEND_MS per conversation. */
+function sendTyping() {
+  if (!conv) return;
+  const now = Date.now();
+  if (typingSent.id === conv.id && now - typingSent.at < TYPING_SEND_MS) return;
+  typingSent = { id: conv.id, at: now };
+  api.post(`/conversations/${enc(conv.id)}/typing`).catch(() => { /* best effort */ });
+}
+
+function typingIndicator() {
+  return h("p", { id: "typing", class: "typing muted small", role: "status", "aria-live": "polite" });
+}
+
+function showTyping() {
+  const el = $("#typing");
+  if (!el || !conv) return;
+  const active = Date.now() < typingUntil;
+  el.textContent = active ? `${contactName()} is typing…` : "";
+  el.dataset.active = active ? "true" : "false";
+}
+
+function onTyping(data) {
+  const sender = (data && data.sender) || {};
+  if (!conv || data.conversation_id !== conv.id || sender.type !== "contact") return;
+  if (conv.contact && conv.contact.id && sender.id && sender.id !== conv.contact.id) return;
+  typingUntil = Date.now() + TYPING_SHOW_MS;
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => { typingUntil = 0; showTyping(); }, TYPING_SHOW_MS);
+  showTyping();
+}
+
+function stopTyping() {
+  clearTimeout(typingTimer);
+  typingUntil = 0;
+  showTyping();
 }
 
 /** Re-render header and details, keeping the message list and the reply draft. */
@@ -266,6 +369,7 @@ async function setStatus(status) {
 
 export function initConversation() {
   on("ws:message.created", (msg) => addMessage(msg));
+  on("ws:typing", onTyping);
   const onConv = (data) => {
     const c = data && data.conversation ? data.conversation : data;
     if (conv && c && c.id === conv.id) refreshMeta();

@@ -147,6 +147,15 @@ export function isRich(meta) {
   return Boolean(meta && typeof meta === "object" && String(meta.contentType) === "300" && meta.templateId !== undefined);
 }
 
+/** "512 bytes", "12 KB", "3.4 MB" (empty for a missing or odd size). */
+export function fileSize(size) {
+  const n = Number(size);
+  if (!Number.isFinite(n) || n <= 0) return "";
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${Math.ceil(n / 1024)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
 /** The content of one message: text, rich block, attachments, location. */
 export function messageBody(message) {
   const meta = message.metadata && typeof message.metadata === "object" ? message.metadata : {};
@@ -166,8 +175,8 @@ export function messageBody(message) {
     const isImage = str(a.mime_type).startsWith("image/");
     parts.push(h("div", { class: "attachment" },
       isImage && href ? image(a.url, str(a.name) || "Image attachment") : null,
-      href ? h("a", { href, target: "_blank", rel: "noopener noreferrer", text: `📎 ${str(a.name) || "attachment"}` }) : h("span", { text: `📎 ${str(a.name)}` }),
-      a.size ? h("span", { class: "muted small", text: ` ${Math.ceil(Number(a.size) / 1024)} KB` }) : null));
+      href ? h("a", { href, target: "_blank", rel: "noopener noreferrer", text: `📎 ${str(a.name) || "attachment"}` }) : h("span", { text: `📎 ${str(a.name) || "attachment"}` }),
+      fileSize(a.size) ? h("span", { class: "attachment-size muted small", text: ` ${fileSize(a.size)}` }) : null));
   }
   const loc = message.location;
   if (loc && typeof loc === "object" && Number.isFinite(Number(loc.lat)) && Number.isFinite(Number(loc.lon))) {
