@@ -37,7 +37,7 @@ class BodySizeLimit:
             except ValueError:
                 too_big = False
             if too_big:
-                await self._reject(send, limit)
+                await self._reject(send, limit, upload=path.startswith("/api/v1/uploads"))
                 return
 
         received = 0
@@ -62,13 +62,16 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(send, limit)
+                await self._reject(send, limit, upload=path.startswith("/api/v1/uploads"))
 
     @staticmethod
-    async def _reject(send: Send, limit: int) -> None:
-        body = json.dumps(
-            error_body("payload_too_large", f"The request body is larger than {limit} bytes.")
-        ).encode()
+    async def _reject(send: Send, limit: int, *, upload: bool = False) -> None:
+        message = (
+            f"The file is larger than the upload limit ({_human(limit - 64 * 1024)})."
+            if upload
+            else f"The request body is larger than {limit} bytes."
+        )
+        body = json.dumps(error_body("payload_too_large", message)).encode()
         headers: list[Any] = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
@@ -76,3 +79,12 @@ class BodySizeLimit:
         ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _human(size: int) -> str:
+    """10485760 → "10 MiB"."""
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:g} {unit}" if unit == "bytes" else f"{size:.3g} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return f"{size} bytes"

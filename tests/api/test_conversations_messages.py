@@ -326,7 +326,8 @@ def test_widget_identity_verification_with_user_hash(api: Api, server: Server) -
     ok = anon.post("/api/v1/widget/session", json={**body, "user_hash": good})
     assert ok.status_code == 200 and ok.json()["token"].startswith("rdc_")
     # the secret is never shown back
-    assert "verification_secret" not in api.ok(api.get("/api/v1/app"))
+    app = api.ok(api.get("/api/v1/app"))
+    assert "verification_secret" not in app and app["has_verification_secret"] is True
 
 
 def test_contact_sees_no_internals_of_its_conversation(api: Api, server: Server) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import time
 from typing import Any
 
@@ -96,10 +97,12 @@ def test_agent_typing_reaches_the_contact_throttled(desk: Desk) -> None:
         assert json.loads(ws.recv(timeout=10))["type"] == "ready"
         box = page.get_by_label("Reply to the contact")
         box.focus()
-        box.press_sequentially("Let me check", delay=60)  # about 0.7 s of typing
+        started = time.monotonic()
+        box.press_sequentially("Let me check", delay=60)  # about 0.7 s on an idle machine
+        elapsed = time.monotonic() - started
         typing = frames_of(ws, "typing", 1.0)
-        # at most one POST …/typing per 2 s: one frame for the whole burst
-        assert len(typing) == 1, typing
+        # at most one POST …/typing per 2 s: one frame per started 2 s window, not one per key
+        assert 1 <= len(typing) <= math.ceil(elapsed / 2.0), (elapsed, typing)
         data = typing[0]["data"]
         assert data == {
             "conversation_id": conv["id"],
@@ -107,8 +110,10 @@ def test_agent_typing_reaches_the_contact_throttled(desk: Desk) -> None:
         }
         # typing on after the 2 s window sends again
         page.wait_for_timeout(1200)
+        started = time.monotonic()
         box.press_sequentially(" for you", delay=30)
-        assert len(frames_of(ws, "typing", 1.5)) == 1
+        elapsed = time.monotonic() - started
+        assert 1 <= len(frames_of(ws, "typing", 1.5)) <= math.ceil(elapsed / 2.0)
 
 
 def test_attach_file_sends_an_attachment_message_and_shows_errors(desk: Desk) -> None:

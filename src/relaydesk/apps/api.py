@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from relaydesk.apps import service
+from relaydesk.apps.models import App
 from relaydesk.apps.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -19,6 +20,12 @@ from relaydesk.errors import Forbidden
 from relaydesk.events import commit
 
 router = APIRouter(prefix="/api/v1", tags=["apps"])
+
+
+def _app_out(app: App) -> AppOut:
+    out = AppOut.model_validate(app)
+    out.has_verification_secret = app.verification_secret_enc is not None
+    return out
 
 
 @router.post("/apps", status_code=201, response_model=AppCreated)
@@ -36,7 +43,7 @@ async def create_app(
 @router.get("/app", response_model=AppOut)
 async def get_own_app(session: SessionDep, principal: Admin) -> AppOut:
     """The caller's app."""
-    return AppOut.model_validate(await service.get(session, app_id=principal.app_id or ""))
+    return _app_out(await service.get(session, app_id=principal.app_id or ""))
 
 
 @router.patch("/app", response_model=AppOut)
@@ -51,7 +58,7 @@ async def update_own_app(
         raise Invalid("Identity verification needs a verification_secret.")
     await service.update(session, app=app, box=box, **body.model_dump(exclude_unset=True))
     await commit(session, broker)
-    return AppOut.model_validate(app)
+    return _app_out(app)
 
 
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated)

@@ -19,6 +19,7 @@ class AppOut(Out):
     id: str
     name: str
     require_user_hash: bool
+    has_verification_secret: bool = False  # the secret itself is never returned
     created_at: Timestamp
 
 
