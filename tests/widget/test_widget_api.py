@@ -3,6 +3,8 @@ reconnect with catch-up, typing and upload errors."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from collections.abc import Callable
@@ -156,3 +158,57 @@ def test_refused_upload_shows_why(visit: Callable[..., Visitor]) -> None:
     )
     v.page.locator(".rd-notice.rd-error", has_text="not accepted").wait_for()
     assert all(not m["attachments"] for m in v.api.messages(v.conversation_id))
+
+
+def test_verified_identity_with_user_hash(
+    visit: Callable[..., Visitor], widget_server: Any, browser: Any
+) -> None:
+    api = new_app(widget_server.url, "verified app")
+    secret = "identity-secret-for-the-widget"
+    api.ok(api.patch("/api/v1/app", {"require_user_hash": True, "verification_secret": secret}))
+
+    def page_for(external_id: str, user_hash: str) -> str:
+        settings = {
+            "appId": api.app_id,
+            "user": {"externalId": external_id, "name": "Vera", "userHash": user_hash},
+        }
+        return f"""<!doctype html><html><body><script>
+          window.__inits = 0;
+          window.relaydeskSettings = {json.dumps(settings)};
+          window.relaydeskSettings.onInit = function () {{ window.__inits += 1; }};
+        </script><script async src="/widget.js"></script></body></html>"""
+
+    good = hmac.new(secret.encode(), b"vera-1", hashlib.sha256).hexdigest()
+    pages = {"/good": page_for("vera-1", good), "/forged": page_for("mallory-1", good)}
+
+    def fulfil_with(html: str) -> Callable[[Any], None]:
+        return lambda route: route.fulfill(body=html, content_type="text/html")
+
+    def serve(page: Any) -> None:
+        for path, html in pages.items():
+            page.route(f"{widget_server.url}{path}", fulfil_with(html))
+
+    # the hash the site's server computed for this visitor opens a session
+    v = visit(api, before_goto=serve, path="/good")
+    v.page.wait_for_function("() => window.__inits === 1")
+    v.open()
+    v.send("verified hello")
+    v.wait_message(lambda m: m["text"] == "verified hello")
+    contacts = api.ok(api.get("/api/v1/contacts", params={"external_id": "vera-1"}))["items"]
+    assert [c["name"] for c in contacts] == ["Vera"]
+
+    # someone reusing that hash for another id is refused, visibly, and nothing is created
+    context = browser.new_context()
+    try:
+        forged = context.new_page()
+        serve(forged)
+        forged.goto(f"{widget_server.url}/forged")
+        forged.locator(".rd-launcher").click()
+        notice = forged.locator(".rd-notice")
+        notice.wait_for(state="visible")
+        assert "user_hash" in notice.inner_text()
+        assert forged.evaluate("() => window.__inits") == 0
+        assert forged.evaluate("() => window.relaydesk.contact") is None
+    finally:
+        context.close()
+    assert api.ok(api.get("/api/v1/contacts", params={"external_id": "mallory-1"}))["items"] == []
