@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from relaydesk.config import Settings, get_settings
 from relaydesk.db import make_engine, make_sessionmaker
@@ -54,20 +54,29 @@ def _optional_module(name: str) -> object | None:
         raise
 
 
-async def _schema_is_empty(app: FastAPI) -> bool:
+async def _schema_revision(app: FastAPI) -> str | None:
+    """The database's migration revision; None for an empty database."""
     async with app.state.engine.connect() as conn:
         tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
-    return "alembic_version" not in tables
+        if "alembic_version" not in tables:
+            return None
+        return await conn.scalar(text("SELECT version_num FROM alembic_version"))
 
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    if await _schema_is_empty(app):
-        from relaydesk.migrate import upgrade
+    from relaydesk.migrate import head, upgrade
 
+    revision = await _schema_revision(app)
+    if revision is None:
         log.info("empty database: creating the schema")
         await asyncio.to_thread(upgrade, settings.database_url)
+    elif revision != head():
+        raise RuntimeError(
+            f"the database schema is at revision {revision}, this relaydesk needs {head()}: "
+            "run `relaydesk db upgrade` first"
+        )
     await app.state.broker.connect()
     stops: list[Callable[[], Awaitable[None]]] = []
     if settings.workers:

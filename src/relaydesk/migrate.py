@@ -26,3 +26,12 @@ def upgrade(url: str, revision: str = "head") -> None:
 def revision(url: str, message: str) -> None:
     """Autogenerate a new migration from the models (developer tool)."""
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def head() -> str:
+    """The newest revision this relaydesk knows."""
+    from alembic.script import ScriptDirectory
+
+    revision = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert revision is not None
+    return revision

@@ -53,3 +53,28 @@ def test_serve_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     )
     assert proc.returncode != 0
     assert "RELAYDESK_SECRET_KEY must be set" in proc.stderr
+
+
+def test_serve_refuses_an_outdated_schema_until_db_upgrade(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    old = relaydesk(fresh_database, "db", "upgrade", "--revision", "0001", cwd=tmp_path)
+    assert old.returncode == 0, old.stderr
+    env = {
+        **os.environ,
+        "RELAYDESK_DATABASE_URL": fresh_database,
+        "RELAYDESK_SECRET_KEY": SECRET_KEY,
+    }
+    refused = subprocess.run(
+        [sys.executable, "-m", "relaydesk.cli", "serve", "--port", "1"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode != 0
+    assert "run `relaydesk db upgrade` first" in refused.stdout + refused.stderr
+    assert relaydesk(fresh_database, "db", "upgrade", cwd=tmp_path).returncode == 0
+    with running_server(fresh_database, workdir=tmp_path) as server:
+        assert Api(server.url).get("/readyz").status_code == 200
