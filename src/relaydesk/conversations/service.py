@@ -68,12 +68,16 @@ async def outs(
     if not conversations:
         return []
     ids = [c.id for c in conversations]
-    contacts = {
-        c.id: c
-        for c in await session.scalars(
-            select(Contact).where(Contact.id.in_({c.contact_id for c in conversations}))
-        )
-    }
+    if len(conversations) == 1:  # usually loaded already: the identity map answers
+        only = await session.get(Contact, conversations[0].contact_id)
+        contacts = {only.id: only} if only is not None else {}
+    else:
+        contacts = {
+            c.id: c
+            for c in await session.scalars(
+                select(Contact).where(Contact.id.in_({c.contact_id for c in conversations}))
+            )
+        }
     parts: dict[str, builtins.list[Ref]] = {i: [] for i in ids}
     for p in await session.scalars(
         select(Participant)

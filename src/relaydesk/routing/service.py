@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.agents.models import Agent
@@ -158,6 +160,17 @@ def _conv(
     )
 
 
+async def _save_pointer(session: AsyncSession, *, app_id: str, scope: str, last_id: str) -> None:
+    """Move a rotation pointer: one upsert statement (the row may not exist yet)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(RotationPointer).values(app_id=app_id, scope=scope, last_id=last_id)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["app_id", "scope"], set_={"last_id": stmt.excluded.last_id}
+        )
+    )
+
+
 class Router:
     """One routing operation on one app: the locked settings and a snapshot kept current."""
 
@@ -181,7 +194,7 @@ class Router:
     ) -> None:
         """Write the decision: conversation, pointers, audit row, participant, events, turns."""
         session = self.session
-        before = await conversation_snapshot(session, conversation)
+        before = _conv(conversation)  # apply_decision reads only its status and assignee
         prev_type, prev_id = conversation.assignee_type, conversation.assignee_id
         new = decision.assignee
         conversation.assignee_type = new.type if new else None
@@ -195,13 +208,7 @@ class Router:
         else:
             conversation.queued_at = None
         for scope, last_id in decision.pointer_updates.items():
-            pointer = await session.get(RotationPointer, (conversation.app_id, scope))
-            if pointer is None:
-                session.add(
-                    RotationPointer(app_id=conversation.app_id, scope=scope, last_id=last_id)
-                )
-            else:
-                pointer.last_id = last_id
+            await _save_pointer(session, app_id=conversation.app_id, scope=scope, last_id=last_id)
         session.add(
             Assignment(
                 app_id=conversation.app_id,
