@@ -7,7 +7,7 @@ import hmac
 
 import httpx
 
-from tests.support import Api, Server, assert_error
+from tests.support import Api, Server, assert_error, new_app
 
 
 def test_create_conversation_upserts_contact_and_stores_first_message(api: Api) -> None:
@@ -348,3 +348,62 @@ def test_contact_sees_no_internals_of_its_conversation(api: Api, server: Server)
     ):
         assert view["assignee"] == {"type": "agent", "id": None}
         assert view["participants"] == [] and view["metadata"] == {} and view["team_id"] is None
+
+
+def test_search_finds_contacts_titles_and_message_text(api: Api, server: Server) -> None:
+    def found(**params: str) -> set[str]:
+        page = api.ok(api.get("/api/v1/conversations", params={"limit": 100, **params}))
+        return {c["title"] for c in page["items"]}
+
+    kim = api.ok(
+        api.post(
+            "/api/v1/conversations",
+            {
+                "contact": {
+                    "external_id": "crm-7781",
+                    "name": "Kim Novak",
+                    "email": "kim@films.example",
+                },
+                "title": "refund",
+                "message": {"text": "My order #1042 never arrived"},
+            },
+        ),
+        201,
+    )
+    api.ok(
+        api.post(
+            "/api/v1/conversations",
+            {
+                "contact": {"external_id": "u-2", "name": "Lee"},
+                "title": "100% discount?",
+                "message": {"text": "is the_code still valid"},
+            },
+        ),
+        201,
+    )
+    api.ok(
+        api.post(
+            "/api/v1/conversations",
+            {
+                "contact": {"external_id": "u-3", "name": "Ann"},
+                "title": "hello",
+            },
+        ),
+        201,
+    )
+    assert found(q="novak") == {"refund"}  # contact name, any case
+    assert found(q="FILMS.example") == {"refund"}  # email
+    assert found(q="crm-77") == {"refund"}  # external id
+    assert found(q="#1042") == {"refund"}  # message text
+    assert found(q="discount") == {"100% discount?"}  # title
+    assert found(q="100%") == {"100% discount?"}  # % is a character, not a wildcard
+    assert found(q="_") == {"100% discount?"}  # so is _
+    assert found(q="nothing like this") == set()
+    api.ok(api.patch(f"/api/v1/conversations/{kim['id']}", {"status": "resolved"}))
+    assert found(q="novak", status="open") == set()
+    assert found(q="novak", status="resolved") == {"refund"}
+    assert_error(api.get("/api/v1/conversations", params={"q": ""}), 422)
+    assert_error(api.get("/api/v1/conversations", params={"q": "x" * 201}), 422)
+    # another app's conversations are never found
+    other = new_app(server.url)
+    assert other.ok(other.get("/api/v1/conversations", params={"q": "novak"}))["items"] == []

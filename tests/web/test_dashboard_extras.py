@@ -225,3 +225,38 @@ def test_app_settings_turn_on_identity_verification(desk: Desk) -> None:
     page.get_by_role("button", name="Save app settings").click()
     expect(page.locator(".toast").last).to_contain_text("App settings saved")
     assert widget_session(desk, "visitor-42", user_hash=good).status_code == 200
+
+
+def test_inbox_search_finds_by_contact_and_message_text(desk: Desk) -> None:
+    page = desk.page
+    made = {
+        name: desk.api.conversation(
+            f"search-{name.lower()}",
+            contact={"external_id": f"search-{name.lower()}", "name": name},
+            message={"text": text},
+        )
+        for name, text in [
+            ("Dora Doe", "my parcel is stuck in customs"),
+            ("Ezra Ek", "how do I change my password"),
+            ("Fay Fox", "invoice for March please"),
+        ]
+    }
+    desk.login()
+    page.get_by_role("link", name="All", exact=True).click()
+
+    def shown(name: str) -> Any:
+        return page.locator(f'.conv-item[data-id="{made[name]["id"]}"]')
+
+    for name in made:
+        expect(shown(name)).to_be_visible()
+    search = page.get_by_label("Search")
+    search.fill("customs")  # only in a message's text: the server finds it
+    expect(shown("Dora Doe")).to_be_visible()
+    expect(shown("Ezra Ek")).to_have_count(0)
+    expect(shown("Fay Fox")).to_have_count(0)
+    search.fill("fay")  # the contact's name
+    expect(shown("Fay Fox")).to_be_visible()
+    expect(shown("Dora Doe")).to_have_count(0)
+    search.fill("")
+    for name in made:
+        expect(shown(name)).to_be_visible()

@@ -169,6 +169,12 @@ async def list_conversations(
     assignee_id: str | None = Query(default=None, max_length=40),
     team_id: str | None = Query(default=None, max_length=40),
     channel: str | None = Query(default=None, max_length=40),
+    q: str | None = Query(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="text in the contact's name, email or external id, the title, or a message",
+    ),
     limit: int = Query(default=25, ge=1, le=100),
     cursor: str | None = Query(default=None, max_length=200),
 ) -> dict[str, object]:
@@ -182,6 +188,7 @@ async def list_conversations(
         assignee_id=assignee_id,
         team_id=team_id,
         channel=channel,
+        q=q,
         limit=limit,
         cursor=cursor,
     )

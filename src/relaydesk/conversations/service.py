@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.contacts.models import Contact
@@ -110,6 +110,32 @@ async def out(session: AsyncSession, conversation: Conversation) -> Conversation
     return (await outs(session, [conversation]))[0]
 
 
+def _matches(q: str) -> ColumnElement[bool]:
+    """A conversation whose contact, title or messages contain ``q`` (LIKE-escaped)."""
+    from relaydesk.messages.models import Message
+
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+
+    def like(column: Any) -> ColumnElement[bool]:
+        return column.ilike(pattern, escape="\\")  # type: ignore[no-any-return]
+
+    contact_hit = (
+        select(Contact.id)
+        .where(
+            Contact.id == Conversation.contact_id,
+            or_(like(Contact.name), like(Contact.email), like(Contact.external_id)),
+        )
+        .exists()
+    )
+    message_hit = (
+        select(Message.seq)
+        .where(Message.conversation_id == Conversation.id, like(Message.text))
+        .exists()
+    )
+    return or_(contact_hit, like(Conversation.title), message_hit)
+
+
 def _encode_cursor(c: Conversation) -> str:
     raw = f"{c.created_at.isoformat()}|{c.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -134,11 +160,18 @@ async def list(  # noqa: A001
     assignee_id: str | None = None,
     team_id: str | None = None,
     channel: str | None = None,
+    q: str | None = None,
     limit: int = 25,
     cursor: str | None = None,
 ) -> tuple[builtins.list[Conversation], str | None]:
-    """Newest first, with an opaque cursor for the next page."""
+    """Newest first, with an opaque cursor for the next page.
+
+    ``q`` finds text (case-insensitive) in the contact's name, email or external id, the
+    title, or any message of the conversation.
+    """
     query = select(Conversation).where(Conversation.app_id == app_id)
+    if q:
+        query = query.where(_matches(q))
     filters = {
         Conversation.contact_id: contact_id,
         Conversation.status: status,

@@ -19,7 +19,7 @@ export const VIEWS = {
 
 function baseParams() {
   const f = state.filters;
-  return { channel: f.channel.trim().toLowerCase(), team_id: f.team, limit: PAGE };
+  return { channel: f.channel.trim().toLowerCase(), team_id: f.team, q: f.q.trim(), limit: PAGE };
 }
 
 /** The API queries behind the current view (the unassigned view needs two). */
@@ -42,6 +42,9 @@ export function matches(conv) {
   if (f.status && conv.status !== f.status) return false;
   if (f.channel && conv.channel !== f.channel.trim().toLowerCase()) return false;
   if (f.team && conv.team_id !== f.team) return false;
+  // a search hit by message text is only known to the server: keep what it listed, and add
+  // live conversations whose contact or title visibly match
+  if (f.q.trim() && !state.conversations.has(conv.id) && !visiblyMatches(conv, f.q.trim())) return false;
   const a = conv.assignee;
   switch (state.view) {
     case "mine": return Boolean(a && a.type === "agent" && a.id === state.me.id);
@@ -49,6 +52,12 @@ export function matches(conv) {
     case "unassigned": return !a && (conv.status === "open" || conv.status === "waiting");
     default: return true;
   }
+}
+
+function visiblyMatches(conv, q) {
+  const needle = q.toLowerCase();
+  const c = conv.contact || {};
+  return [c.name, c.email, c.external_id, conv.title].some((v) => typeof v === "string" && v.toLowerCase().includes(needle));
 }
 
 function sortKey(conv) { return conv.last_message_at || conv.updated_at || conv.created_at || ""; }
@@ -143,9 +152,20 @@ export function initInbox() {
   on("ws:ready", ({ reconnect }) => { if (reconnect) loadList(); });
   const form = $("#filters");
   form.addEventListener("submit", (e) => e.preventDefault());
-  form.addEventListener("change", () => {
-    state.filters = { status: $("#filter-status").value, channel: $("#filter-channel").value, team: $("#filter-team").value };
+  const apply = () => {
+    state.filters = {
+      status: $("#filter-status").value,
+      channel: $("#filter-channel").value,
+      team: $("#filter-team").value,
+      q: $("#filter-q").value,
+    };
     loadList();
+  };
+  let searchTimer = null;
+  form.addEventListener("change", apply);
+  $("#filter-q").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(apply, 300); // search as the agent types, once they pause
   });
   $("#list-more").addEventListener("click", () => loadList({ more: true }));
 }

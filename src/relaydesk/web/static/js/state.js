@@ -9,7 +9,7 @@ export const state = {
   aiAgents: new Map(),
   routing: null,
   view: "mine",
-  filters: { status: "", channel: "", team: "" },
+  filters: { status: "", channel: "", team: "", q: "" },
   conversations: new Map(),
   currentId: null,
 };
