@@ -260,3 +260,23 @@ def test_inbox_search_finds_by_contact_and_message_text(desk: Desk) -> None:
     search.fill("")
     for name in made:
         expect(shown(name)).to_be_visible()
+
+
+def test_reading_in_the_dashboard_sets_the_agents_read_mark(desk: Desk) -> None:
+    contact, conv = contact_conversation(desk, "seen-1", "Sam Seen")
+    first = contact.messages(conv["id"])[-1]
+
+    def agent_mark() -> Any:
+        reads = contact.ok(contact.get(f"/api/v1/conversations/{conv['id']}/reads"))["items"]
+        return next((r for r in reads if r["reader"]["type"] == "agent"), None)
+
+    assert agent_mark() is None
+    desk.login()
+    open_conversation(desk, conv["id"])
+    # what the agent has on screen is marked read: the contact's widget can show "Seen"
+    assert wait_until(lambda: (m := agent_mark()) and m["message_id"] == first["id"])
+    later = contact.ok(
+        contact.post(f"/api/v1/conversations/{conv['id']}/messages", {"text": "still there?"}), 201
+    )
+    expect(desk.page.locator("#messages")).to_contain_text("still there?")
+    assert wait_until(lambda: (m := agent_mark()) and m["message_id"] == later["id"])

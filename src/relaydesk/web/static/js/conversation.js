@@ -54,6 +54,7 @@ export async function openConversation(id) {
     for (const msg of messages) ids.add(msg.id);
     render();
     markSeen(conv);
+    markRead();
     renderList();
   } catch (err) {
     if (seq !== loadSeq) return;
@@ -214,7 +215,25 @@ function addMessage(msg) {
   list.append(messageItem(msg));
   if (nearBottom || (msg.sender && msg.sender.id === state.me.id)) list.scrollTop = list.scrollHeight;
   conv.last_message_at = msg.created_at;
-  if (document.visibilityState === "visible") markSeen(conv);
+  if (document.visibilityState === "visible") {
+    markSeen(conv);
+    markRead();
+  }
+}
+
+// The server-side read mark: the contact's widget shows "Seen" once an agent has read.
+let readTimer = null;
+let readSent = null;
+
+function markRead() {
+  clearTimeout(readTimer);
+  readTimer = setTimeout(() => {
+    if (!conv || document.visibilityState !== "visible" || !messages.length) return;
+    const last = messages[messages.length - 1].id;
+    const key = `${conv.id}:${last}`;
+    if (readSent === key) return;
+    api.post(`/conversations/${enc(conv.id)}/read`, { message_id: last }).then(() => { readSent = key; }, () => {});
+  }, 500);
 }
 
 async function refreshMeta() {
@@ -386,5 +405,5 @@ export function initConversation() {
     } catch { /* try again on the next reconnect */ }
     refreshMeta();
   });
-  document.addEventListener("visibilitychange", () => { if (conv && document.visibilityState === "visible") { markSeen(conv); renderList(); } });
+  document.addEventListener("visibilitychange", () => { if (conv && document.visibilityState === "visible") { markSeen(conv); markRead(); renderList(); } });
 }
