@@ -48,6 +48,8 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         log_level=settings.log_level,
         log_config=log_config,
         ws="websockets-sansio",
+        # per-socket zlib state costs ~37 KiB; our frames are small JSON
+        ws_per_message_deflate=settings.ws_compression,
         lifespan="on",
     )
 

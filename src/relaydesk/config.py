@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     rate_limit_widget_session: str = "60/60"  # per client address
     rate_limit_contact: str = "300/60"  # per contact, any request with a contact token
 
+    ws_compression: bool = False  # permessage-deflate on WebSockets (memory per socket)
+
     log_level: str = "info"
     demo: bool = False  # set by `relaydesk demo`: allows running without a secret key
 

@@ -68,10 +68,13 @@ async def _principal(websocket: WebSocket, token: str) -> Principal | None:
 
 
 async def _receive(websocket: WebSocket, sub: Subscriber) -> None:
-    """Answer client pings; anything else is ignored. Returns when the client goes away."""
+    """Answer client pings; anything else is ignored. Ends the send loop when the client
+    goes away."""
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
+            sub.gone = True
+            sub.queue.put_nowait(None)
             return
         text = message.get("text")
         if not text:
@@ -88,11 +91,15 @@ async def _send(websocket: WebSocket, sub: Subscriber, heartbeat_s: float) -> No
     """Send queued frames, a ping when idle; close when the hub gives up on the socket."""
     while True:
         try:
-            item = await asyncio.wait_for(sub.queue.get(), heartbeat_s)
+            # asyncio.timeout, not wait_for: no extra task per idle socket
+            async with asyncio.timeout(heartbeat_s):
+                item = await sub.queue.get()
         except TimeoutError:
             await websocket.send_text(PING)
             continue
         if item is None:
+            if sub.gone:
+                return
             if sub.revoked:
                 await websocket.close(CLOSE_BAD_TOKEN, "the token was revoked")
             elif sub.overflowed:
@@ -134,11 +141,9 @@ async def events_socket(websocket: WebSocket, token: str | None = None) -> None:
         }
         await websocket.send_text(json.dumps(ready))
         heartbeat_s = float(websocket.app.state.settings.ws_heartbeat_s)
-        tasks = [
-            asyncio.create_task(_receive(websocket, sub)),
-            asyncio.create_task(_send(websocket, sub, heartbeat_s)),
-        ]
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        # two coroutines per socket: receiving in a task, sending in this handler
+        tasks = [asyncio.create_task(_receive(websocket, sub))]
+        await _send(websocket, sub, heartbeat_s)
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:

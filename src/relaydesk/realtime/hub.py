@@ -100,6 +100,7 @@ class Subscriber:
     queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     overflowed: bool = False
     revoked: bool = False
+    gone: bool = False  # the client went away
 
     def is_revoked_by(self, data: dict[str, Any]) -> bool:
         """Whether an ``auth.revoked`` event names this socket's token or principal."""
