@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -12,46 +11,53 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import inspect, text
 
+from relaydesk import health
+from relaydesk.agents import api as agents_api
+from relaydesk.ai_agents import api as ai_agents_api
+from relaydesk.ai_agents import worker as turn_worker
+from relaydesk.apps import api as apps_api
+from relaydesk.auth import api as auth_api
 from relaydesk.config import Settings, get_settings
+from relaydesk.contacts import api as contacts_api
+from relaydesk.conversations import api as conversations_api
 from relaydesk.db import make_engine, make_sessionmaker
 from relaydesk.errors import install_error_handlers
 from relaydesk.events import make_broker
 from relaydesk.health import RequestMetrics
 from relaydesk.limits import BodySizeLimit
 from relaydesk.ratelimit import Limiter, Rule
+from relaydesk.realtime import api as realtime_api
+from relaydesk.routing import api as routing_api
 from relaydesk.security import DEMO_SECRET_KEY, SecretBox
+from relaydesk.teams import api as teams_api
+from relaydesk.uploads import api as uploads_api
+from relaydesk.web import api as web_api
+from relaydesk.webhooks import api as webhooks_api
+from relaydesk.webhooks import delivery as webhook_delivery
+from relaydesk.widget import api as widget_api
 
 log = logging.getLogger("relaydesk")
 
-#: routers, in the order their paths should match; a module not written yet is skipped
+#: routers, in the order their paths should match
 ROUTERS = [
-    "relaydesk.health",
-    "relaydesk.apps.api",
-    "relaydesk.auth.api",
-    "relaydesk.agents.api",
-    "relaydesk.teams.api",
-    "relaydesk.contacts.api",
-    "relaydesk.routing.api",
-    "relaydesk.conversations.api",
-    "relaydesk.ai_agents.api",
-    "relaydesk.webhooks.api",
-    "relaydesk.uploads.api",
-    "relaydesk.realtime.api",
-    "relaydesk.widget.api",
-    "relaydesk.web.api",
+    health.router,
+    apps_api.router,
+    auth_api.router,
+    agents_api.router,
+    teams_api.router,
+    contacts_api.router,
+    routing_api.router,
+    conversations_api.router,
+    ai_agents_api.router,
+    webhooks_api.router,
+    uploads_api.router,
+    realtime_api.router,
+    widget_api.router,
+    web_api.router,
 ]
 
-#: background services: modules with ``async def start(app) -> Callable[[], Awaitable[None]]``
-WORKERS = ["relaydesk.ai_agents.worker", "relaydesk.webhooks.delivery"]
-
-
-def _optional_module(name: str) -> object | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
+#: background services: ``async def start(app) -> stop coroutine function``
+WORKERS = [turn_worker.start, webhook_delivery.start]
 
 
 async def _schema_revision(app: FastAPI) -> str | None:
@@ -80,10 +86,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await app.state.broker.connect()
     stops: list[Callable[[], Awaitable[None]]] = []
     if settings.workers:
-        for name in WORKERS:
-            module = _optional_module(name)
-            if module is not None:
-                stops.append(await module.start(app))  # type: ignore[attr-defined]
+        for start in WORKERS:
+            stops.append(await start(app))
     try:
         yield
     finally:
@@ -132,10 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
 
-    for name in ROUTERS:
-        module = _optional_module(name)
-        if module is not None:
-            app.include_router(module.router)  # type: ignore[attr-defined]
+    for router in ROUTERS:
+        app.include_router(router)
     app.add_middleware(
         BodySizeLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes
     )

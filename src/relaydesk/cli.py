@@ -206,20 +206,9 @@ async def _demo_setup(session: Any) -> dict[str, Any]:
                 role=role,
                 status=status,
             )
-    extra = _optional_demo_extras()
-    result = {"app_id": app.id, "api_key": api_key}
-    if extra is not None:
-        result.update(await extra(session, app.id))
-    return result
+    from relaydesk.demo import setup as demo_bot
 
-
-def _optional_demo_extras() -> Any:
-    """Later features (the built-in AI agent) add to the demo through ``relaydesk.demo``."""
-    try:
-        from relaydesk import demo  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return demo.setup
+    return {"app_id": app.id, "api_key": api_key, **await demo_bot(session, app.id)}
 
 
 @cli.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -130,8 +129,3 @@ def make_sessionmaker(
     """Sessions on ``engine``; ``readonly`` ones never take SQLite's write lock."""
     bind = engine.execution_options(**{READONLY: True}) if readonly else engine
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=True)
-
-
-async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    async with maker() as session:
-        yield session

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
 
 
 def _iso(dt: datetime) -> str:
@@ -35,7 +35,3 @@ class Ref(Out):
 AgentStatus = Literal["online", "away", "offline"]
 Role = Literal["agent", "admin"]
 JsonObject = dict[str, Any]
-
-
-class Page(Out):
-    items: list[Any] = Field(default_factory=list)

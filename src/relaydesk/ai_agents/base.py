@@ -141,14 +141,8 @@ def connector_class(kind: str) -> type[Connector]:
 
 def load_builtin_connectors() -> None:
     """Import the connector modules shipped with relaydesk so they register themselves."""
-    import importlib
-
-    for module in ("lex", "dialogflow", "webhook", "builtin"):
-        try:
-            importlib.import_module(f"relaydesk.ai_agents.{module}")
-        except ModuleNotFoundError as exc:  # a kind not written yet
-            if exc.name != f"relaydesk.ai_agents.{module}":
-                raise
+    # imported here, not at the top: each of them imports this module
+    from relaydesk.ai_agents import builtin, dialogflow, lex, webhook  # noqa: F401
 
 
 # --- the custom payload and rich templates (ai-agents.md) ---------------------------------

@@ -1,11 +1,12 @@
 """The durable bot-turn queue: turns are rows written in the transaction that caused them.
 
-This module holds the write side (:func:`enqueue`). Workers that claim and run turns are
-added by the AI-agent connector work.
+This module holds the write side (:func:`enqueue`); ``worker.py`` claims and runs turns
+(see ``docs/turn-queue.md``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,12 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.ai_agents.models import BotTurn
 from relaydesk.events import after_commit
 
-_wakeups: list[Any] = []
+_wakeups: list[Callable[[], None]] = []
 
 
-def on_enqueue(callback: Any) -> None:
+def on_enqueue(callback: Callable[[], None]) -> None:
     """Register a callable run after a commit that enqueued turns (wakes local workers)."""
     _wakeups.append(callback)
+
+
+def off_enqueue(callback: Callable[[], None]) -> None:
+    """Stop calling ``callback`` (a worker that stops)."""
+    if callback in _wakeups:
+        _wakeups.remove(callback)
 
 
 async def enqueue(

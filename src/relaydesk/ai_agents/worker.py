@@ -462,8 +462,7 @@ async def start(app: FastAPI) -> Callable[[], Awaitable[None]]:
     worker.start()
 
     async def stop() -> None:
-        with contextlib.suppress(ValueError):
-            jobs._wakeups.remove(worker.poke)
+        jobs.off_enqueue(worker.poke)
         await worker.stop()
 
     return stop

@@ -6,7 +6,7 @@ import builtins
 import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -183,14 +183,3 @@ async def list(  # noqa: A001
         query = query.where(Message.seq > seq)
     rows = await session.scalars(query.order_by(Message.seq).limit(limit))
     return [*rows]
-
-
-async def count(session: AsyncSession, *, conversation_id: str) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Message)
-            .where(Message.conversation_id == conversation_id)
-        )
-        or 0
-    )
