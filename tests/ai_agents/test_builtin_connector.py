@@ -14,7 +14,6 @@ from relaydesk.ai_agents.base import (
     Turn,
     TurnResult,
     actions_from_messages,
-    connector_class,
 )
 from relaydesk.ai_agents.builtin import (
     MATCH_THRESHOLD,
@@ -25,6 +24,7 @@ from relaydesk.ai_agents.builtin import (
     parse_kompose,
     phrase_score,
 )
+from relaydesk.ai_agents.registry import connector_class
 
 RICH = {"contentType": "300", "templateId": "6", "payload": [{"title": "Yes", "message": "yes"}]}
 

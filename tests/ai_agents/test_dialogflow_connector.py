@@ -18,7 +18,6 @@ from relaydesk.ai_agents.base import (
     Turn,
     TurnResult,
     actions_from_messages,
-    connector_class,
 )
 from relaydesk.ai_agents.dialogflow import (
     DialogflowCXConfig,
@@ -27,6 +26,7 @@ from relaydesk.ai_agents.dialogflow import (
     DialogflowESConnector,
     session_id,
 )
+from relaydesk.ai_agents.registry import connector_class
 from tests.fakes.dialogflow_server import (
     WIRE_CX_RESPONSE,
     WIRE_ES_FALLBACK,

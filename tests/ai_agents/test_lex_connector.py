@@ -24,7 +24,6 @@ from relaydesk.ai_agents.base import (
     Turn,
     TurnResult,
     actions_from_messages,
-    connector_class,
 )
 from relaydesk.ai_agents.lex import (
     LexV1Config,
@@ -34,6 +33,7 @@ from relaydesk.ai_agents.lex import (
     lex_session_id,
     strip_ssml,
 )
+from relaydesk.ai_agents.registry import connector_class
 
 try:
     from tests.fakes import lex_server

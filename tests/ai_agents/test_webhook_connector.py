@@ -18,8 +18,8 @@ from relaydesk.ai_agents.base import (
     Turn,
     TurnResult,
     actions_from_messages,
-    connector_class,
 )
+from relaydesk.ai_agents.registry import connector_class
 from relaydesk.ai_agents.webhook import WebhookConfig, WebhookConnector, parse_response
 from tests.fakes.webhook_bot import FakeWebhookBot
 

@@ -124,27 +124,6 @@ class Connector(ABC):
         """Release clients and connections."""
 
 
-REGISTRY: dict[str, type[Connector]] = {}
-
-
-def register(cls: type[Connector]) -> type[Connector]:
-    """Class decorator: make a connector available under its ``kind``."""
-    REGISTRY[cls.kind] = cls
-    return cls
-
-
-def connector_class(kind: str) -> type[Connector]:
-    """The connector class of ``kind``; KeyError for unknown kinds."""
-    load_builtin_connectors()
-    return REGISTRY[kind]
-
-
-def load_builtin_connectors() -> None:
-    """Import the connector modules shipped with relaydesk so they register themselves."""
-    # imported here, not at the top: each of them imports this module
-    from relaydesk.ai_agents import builtin, dialogflow, lex, webhook  # noqa: F401
-
-
 # --- the custom payload and rich templates (ai-agents.md) ---------------------------------
 
 

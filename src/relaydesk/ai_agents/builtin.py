@@ -36,7 +36,6 @@ from relaydesk.ai_agents.base import (
     Turn,
     TurnResult,
     message_from_payload,
-    register,
 )
 
 MATCH_THRESHOLD = 80.0
@@ -268,7 +267,6 @@ def intent_messages(intent: KomposeIntent | None) -> list[BotMessage]:
     return out
 
 
-@register
 class BuiltinConnector(Connector):
     """Answers from a Kompose document with fuzzy phrase matching."""
 

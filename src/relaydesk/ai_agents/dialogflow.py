@@ -33,7 +33,6 @@ from relaydesk.ai_agents.base import (
     image,
     message_from_payload,
     quick_replies,
-    register,
 )
 from relaydesk.ai_agents.webhook import MEDIA_EVENT, WELCOME_EVENT, km_attachments
 
@@ -470,7 +469,6 @@ def cx_messages(query_result: dict[str, Any]) -> tuple[list[BotMessage], bool]:
     return out, handoff
 
 
-@register
 class DialogflowESConnector(_DialogflowBase):
     """Dialogflow ES v2 ``detectIntent``."""
 
@@ -538,7 +536,6 @@ class DialogflowESConnector(_DialogflowBase):
         )
 
 
-@register
 class DialogflowCXConnector(_DialogflowBase):
     """Dialogflow CX v3 ``detectIntent``."""
 

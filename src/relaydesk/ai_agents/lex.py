@@ -58,7 +58,6 @@ from relaydesk.ai_agents.base import (
     card,
     cards,
     message_from_text_or_payload,
-    register,
 )
 
 log = logging.getLogger(__name__)
@@ -446,7 +445,6 @@ class _LexConnector(Connector):
 # --- lex_v2 -------------------------------------------------------------------------------
 
 
-@register
 class LexV2Connector(_LexConnector):
     """Amazon Lex V2 through ``lexv2-runtime`` RecognizeText; names resolved by ``lexv2-models``."""
 
@@ -654,7 +652,6 @@ def pick_locale(lang: str, exact: str | None, enabled: list[str], default: str) 
 # --- lex_v1 -------------------------------------------------------------------------------
 
 
-@register
 class LexV1Connector(_LexConnector):
     """Amazon Lex V1 (legacy) through ``lex-runtime`` PostText."""
 

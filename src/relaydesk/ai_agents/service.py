@@ -11,8 +11,9 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relaydesk.ai_agents.base import ConfigInvalid, Connector, connector_class
+from relaydesk.ai_agents.base import ConfigInvalid, Connector
 from relaydesk.ai_agents.models import AIAgent
+from relaydesk.ai_agents.registry import connector_class
 from relaydesk.ai_agents.schemas import AIAgentOut
 from relaydesk.contacts.service import normalize_language
 from relaydesk.db import new_id, utcnow

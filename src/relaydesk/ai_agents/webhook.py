@@ -43,7 +43,6 @@ from relaydesk.ai_agents.base import (
     Turn,
     TurnResult,
     message_from_payload,
-    register,
 )
 
 MEDIA_EVENT = "KOMMUNICATE_MEDIA_EVENT"
@@ -173,7 +172,6 @@ def parse_response(body: Any) -> list[BotMessage]:
     return messages
 
 
-@register
 class WebhookConnector(Connector):
     """A custom bot reached with one POST per turn."""
 
