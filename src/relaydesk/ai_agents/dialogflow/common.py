@@ -1,0 +1,141 @@
+"""The base both Dialogflow connectors share: authorized HTTP, errors, a turn's session/context.
+
+A 401 from the API drops the cached token and retries the call once with a fresh one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel
+
+from relaydesk.ai_agents.base import (
+    ConfigInvalid,
+    Connector,
+    ConnectorError,
+    PermanentError,
+    TransientError,
+    Turn,
+)
+from relaydesk.ai_agents.dialogflow.auth import _TokenSource
+from relaydesk.ai_agents.webhook import km_attachments
+
+
+def session_id(conversation_id: str) -> str:
+    """A stable 32-hex-char session id (Dialogflow allows at most 36) for a conversation."""
+    return hashlib.sha256(conversation_id.encode("utf-8")).hexdigest()[:32]
+
+
+def _google_error(resp: httpx.Response) -> str:
+    """The ``error.message`` of a Google API error body, else a snippet of the body."""
+    try:
+        body = resp.json()
+        err = body.get("error") if isinstance(body, dict) else None
+        if isinstance(err, dict):
+            return f"{err.get('status') or resp.status_code}: {err.get('message', '')}"[:300]
+    except ValueError:
+        pass
+    return resp.text[:200]
+
+
+class _DialogflowBase(Connector):
+    """Shared HTTP, auth and error handling of both Dialogflow kinds."""
+
+    _label: ClassVar[str] = "Dialogflow"
+
+    def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
+        super().__init__(config, ai_agent_id=ai_agent_id, default_language=default_language)
+        key: dict[str, Any] = config.service_account  # type: ignore[attr-defined]
+        self._timeout_s: float = config.timeout_s  # type: ignore[attr-defined]
+        self._tokens = _TokenSource(key, self._timeout_s)
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        """The connector's reused HTTP client."""
+        if self._client is None:
+            t = self._timeout_s
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(t, connect=min(t, 10.0)),
+                headers={"User-Agent": "relaydesk-dialogflow/1"},
+            )
+        return self._client
+
+    async def _call(self, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+        """One authorized API call; retries once on 401 with a fresh token."""
+        for attempt in range(2):
+            token = await self._tokens.token()
+            try:
+                resp = await self._http().request(
+                    method, url, json=body, headers={"Authorization": f"Bearer {token}"}
+                )
+            except httpx.TimeoutException as exc:
+                raise TransientError(f"{self._label} timed out after {self._timeout_s}s") from exc
+            except httpx.TransportError as exc:
+                raise TransientError(
+                    f"{self._label} unreachable: {type(exc).__name__}: {exc}"
+                ) from exc
+            status = resp.status_code
+            if status == 401 and attempt == 0:
+                self._tokens.invalidate()
+                continue
+            if status == 429 or status >= 500:
+                raise TransientError(f"{self._label} HTTP {status}: {_google_error(resp)}")
+            if status >= 400:
+                raise PermanentError(self._permanent_message(status, resp))
+            try:
+                return resp.json()
+            except ValueError as exc:
+                raise TransientError(f"{self._label} answered a non-JSON body") from exc
+        raise AssertionError("unreachable")
+
+    def _permanent_message(self, status: int, resp: httpx.Response) -> str:
+        """A clear reason for an auth/config failure."""
+        why = {
+            400: "bad request (check language code and agent settings)",
+            401: "the access token was refused (service account disabled or key revoked?)",
+            403: "permission denied (grant the service account the Dialogflow API Client role)",
+            404: "agent, environment or project not found",
+        }.get(status, "request refused")
+        return f"{self._label} HTTP {status}, {why}: {_google_error(resp)}"
+
+    async def _validate_get(self, url: str, what: str) -> None:
+        """GET ``url`` to prove the agent exists; map failures to ConfigInvalid."""
+        try:
+            await self._call("GET", url)
+        except PermanentError as exc:
+            raise ConfigInvalid(f"{what}: {exc}") from None
+        except ConnectorError as exc:
+            raise ConfigInvalid(f"{what} could not be checked now: {exc}") from None
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        self._tokens.close()
+
+
+def _context_payload(turn: Turn) -> dict[str, Any]:
+    """The contact and conversation context sent in ``queryParams.payload``."""
+    c = turn.contact
+    contact = {"id": c.id, "externalId": c.external_id}
+    if c.name:
+        contact["name"] = c.name
+    if c.email:
+        contact["email"] = c.email
+    payload: dict[str, Any] = {
+        "conversationId": turn.conversation_id,
+        "appId": turn.app_id,
+        "contact": contact,
+        "kmUserLanguageCode": turn.language,
+        "KM_CHAT_CONTEXT": dict(turn.chat_context),
+    }
+    if turn.message_id:
+        payload["messageId"] = turn.message_id
+    if turn.metadata:
+        payload["metadata"] = dict(turn.metadata)
+    if turn.kind == "media":
+        payload["attachments"] = km_attachments(turn)
+    return payload

@@ -1,0 +1,89 @@
+"""Dialogflow answers as bot messages: ES ``fulfillmentMessages``, CX ``responseMessages``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relaydesk.ai_agents.base import (
+    BotMessage,
+    card,
+    cards,
+    image,
+    message_from_payload,
+    quick_replies,
+)
+
+
+def _only_meaningful(msg: BotMessage | None) -> BotMessage | None:
+    """Drop payload messages that carry neither text nor metadata."""
+    if msg is None or (msg.text is None and not msg.metadata):
+        return None
+    return msg
+
+
+def es_messages(query_result: dict[str, Any]) -> list[BotMessage]:
+    """Map an ES ``queryResult`` to bot messages (default-platform messages only)."""
+    out: list[BotMessage] = []
+    pending_cards: list[dict[str, Any]] = []
+
+    def flush_cards() -> None:
+        if pending_cards:
+            out.append(cards(list(pending_cards)))
+            pending_cards.clear()
+
+    for m in query_result.get("fulfillmentMessages") or []:
+        if not isinstance(m, dict) or m.get("platform") not in (None, "", "PLATFORM_UNSPECIFIED"):
+            continue
+        if "card" in m:
+            c = m["card"] or {}
+            buttons = [
+                (b.get("text", ""), b.get("postback") or b.get("text", ""))
+                for b in c.get("buttons") or []
+            ]
+            pending_cards.append(
+                card(
+                    title=c.get("title"),
+                    subtitle=c.get("subtitle"),
+                    image_url=c.get("imageUri"),
+                    buttons=buttons,
+                )
+            )
+            continue
+        flush_cards()
+        if "text" in m:
+            out.extend(BotMessage(text=t) for t in (m["text"] or {}).get("text") or [] if t)
+        elif "payload" in m:
+            msg = _only_meaningful(message_from_payload(m["payload"]))
+            if msg is not None:
+                out.append(msg)
+        elif "quickReplies" in m:
+            q = m["quickReplies"] or {}
+            out.append(
+                quick_replies(list(q.get("quickReplies") or []), text=q.get("title") or None)
+            )
+        elif "image" in m:
+            i = m["image"] or {}
+            if i.get("imageUri"):
+                out.append(image(i["imageUri"], i.get("accessibilityText")))
+    flush_cards()
+    if not out and query_result.get("fulfillmentText"):
+        out.append(BotMessage(text=query_result["fulfillmentText"]))
+    return out
+
+
+def cx_messages(query_result: dict[str, Any]) -> tuple[list[BotMessage], bool]:
+    """Map a CX ``queryResult`` to bot messages and whether it asks for a live agent."""
+    out: list[BotMessage] = []
+    handoff = False
+    for m in query_result.get("responseMessages") or []:
+        if not isinstance(m, dict) or m.get("channel"):
+            continue
+        if "text" in m:
+            out.extend(BotMessage(text=t) for t in (m["text"] or {}).get("text") or [] if t)
+        elif "payload" in m:
+            msg = _only_meaningful(message_from_payload(m["payload"]))
+            if msg is not None:
+                out.append(msg)
+        elif "liveAgentHandoff" in m:
+            handoff = True
+    return out, handoff

@@ -1,0 +1,102 @@
+"""Lex answers as relaydesk bot messages: text, SSML, custom payloads, response cards."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from relaydesk.ai_agents.base import BotMessage, card, cards, message_from_text_or_payload
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def strip_ssml(ssml: str) -> str:
+    """SSML as plain text: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(_TAG.sub(" ", ssml)).split())
+
+
+def _bot_messages(content_type: str | None, content: str | None) -> list[BotMessage]:
+    """One Lex text-ish message (PlainText, SSML, CustomPayload) as bot messages."""
+    if not content:
+        return []
+    if content_type == "SSML":
+        text = strip_ssml(content)
+        return [BotMessage(text=text)] if text else []
+    if content_type == "CustomPayload":
+        msg = message_from_text_or_payload(content)
+        # a payload for another platform, or one with neither message nor metadata: nothing
+        return [msg] if msg is not None and (msg.text or msg.metadata) else []
+    return [BotMessage(text=content)]
+
+
+def _buttons(raw: Any) -> list[tuple[str, str]]:
+    """Lex buttons ``[{text, value}]`` as (label, value) pairs."""
+    out: list[tuple[str, str]] = []
+    for b in raw or []:
+        if isinstance(b, dict) and b.get("text"):
+            out.append((str(b["text"]), str(b.get("value") or b["text"])))
+    return out
+
+
+def v2_messages(messages: list[dict[str, Any]]) -> list[BotMessage]:
+    """Lex V2 ``messages[]`` in order; consecutive ImageResponseCards form one carousel."""
+    out: list[BotMessage] = []
+    pending: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if pending:
+            out.append(cards(list(pending)))
+            pending.clear()
+
+    for m in messages:
+        if m.get("contentType") == "ImageResponseCard":
+            c = m.get("imageResponseCard") or {}
+            pending.append(
+                card(
+                    title=c.get("title"),
+                    subtitle=c.get("subtitle"),
+                    image_url=c.get("imageUrl"),
+                    buttons=_buttons(c.get("buttons")),
+                )
+            )
+            continue
+        flush()
+        out.extend(_bot_messages(m.get("contentType"), m.get("content")))
+    flush()
+    return out
+
+
+def v1_messages(response: dict[str, Any]) -> list[BotMessage]:
+    """Lex V1 PostText ``message`` (by ``messageFormat``) and ``responseCard`` as messages."""
+    out: list[BotMessage] = []
+    fmt = response.get("messageFormat") or "PlainText"
+    message = response.get("message")
+    if fmt == "Composite" and message:
+        try:
+            parts = json.loads(message).get("messages")
+        except (ValueError, AttributeError):
+            parts = None
+        if isinstance(parts, list):
+            for p in parts:
+                if isinstance(p, dict):
+                    out.extend(_bot_messages(p.get("type"), p.get("value")))
+        else:
+            out.append(BotMessage(text=message))
+    else:
+        out.extend(_bot_messages(fmt, message))
+    attachments = (response.get("responseCard") or {}).get("genericAttachments") or []
+    items = [
+        card(
+            title=a.get("title"),
+            subtitle=a.get("subTitle"),
+            image_url=a.get("imageUrl"),
+            buttons=_buttons(a.get("buttons")),
+        )
+        for a in attachments
+        if isinstance(a, dict)
+    ]
+    if items:
+        out.append(cards(items))
+    return out

@@ -1,0 +1,70 @@
+"""The ``lex_v1`` connector (legacy): ``lex-runtime`` PostText."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from relaydesk.ai_agents.base import ConfigInvalid, PermanentError, TransientError, Turn, TurnResult
+from relaydesk.ai_agents.lex.common import _LexConnector
+from relaydesk.ai_agents.lex.config import LexV1Config
+from relaydesk.ai_agents.lex.render import v1_messages
+from relaydesk.ai_agents.lex.request import lex_session_id, turn_input
+
+
+class LexV1Connector(_LexConnector):
+    """Amazon Lex V1 (legacy) through ``lex-runtime`` PostText."""
+
+    kind: ClassVar[str] = "lex_v1"
+    Config: ClassVar[type[BaseModel]] = LexV1Config
+    label: ClassVar[str] = "Lex V1"
+
+    def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
+        super().__init__(config, ai_agent_id=ai_agent_id, default_language=default_language)
+        self.v1: LexV1Config = config  # type: ignore[assignment]
+
+    async def handle(self, turn: Turn) -> TurnResult:
+        """Send the turn to PostText and map the answer."""
+        text, request_attrs, session_attrs = turn_input(turn)
+        runtime = await asyncio.to_thread(self.client, "lex-runtime")
+        kwargs: dict[str, Any] = {
+            "botName": self.v1.bot_name,
+            "botAlias": self.v1.bot_alias,
+            "userId": lex_session_id(turn.conversation_id),
+            "inputText": text,
+            "requestAttributes": request_attrs,
+        }
+        if session_attrs:
+            kwargs["sessionAttributes"] = session_attrs
+        resp = await self.call("PostText", runtime.post_text, **kwargs)
+        messages = v1_messages(resp)
+        if resp.get("dialogState") == "Failed":
+            intent = resp.get("intentName")
+            detail = f"Lex V1 dialog failed{f' (intent {intent})' if intent else ''}"
+            return TurnResult(
+                messages=messages, hangup=True, hangup_detail=detail, state=dict(turn.state)
+            )
+        return TurnResult(messages=messages, state=dict(turn.state))
+
+    async def validate(self) -> None:
+        """GetBotAlias (``lex-models``): proves credentials, region, bot and alias exist."""
+        models = await asyncio.to_thread(self.client, "lex-models")
+        try:
+            await self.call(
+                "GetBotAlias",
+                models.get_bot_alias,
+                name=self.v1.bot_alias,
+                botName=self.v1.bot_name,
+            )
+        except TransientError as exc:
+            raise ConfigInvalid(f"could not check the Lex V1 configuration: {exc}") from None
+        except PermanentError as exc:
+            text = str(exc)
+            if "not found" in text and not text.startswith("AWS"):
+                text = (
+                    f"no Lex V1 bot {self.v1.bot_name!r} with alias {self.v1.bot_alias!r} "
+                    f"in {self.v1.region} ({text})"
+                )
+            raise ConfigInvalid(text) from None
