@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import boto3
 from botocore.config import Config as BotoConfig
@@ -28,6 +28,9 @@ from relaydesk.ai_agents.base import Connector, ConnectorError, PermanentError, 
 from relaydesk.ai_agents.lex.config import _LexConfigBase
 
 log = logging.getLogger("relaydesk.ai_agents.lex")
+
+#: the configuration model of a Lex connector
+C = TypeVar("C", bound=_LexConfigBase)
 
 _CREDENTIAL_CODES = {
     "UnrecognizedClientException",
@@ -70,15 +73,15 @@ def _boto_session() -> boto3.session.Session:
     return _SESSION[0]
 
 
-class _LexConnector(Connector):
-    """boto3 clients (made once, lazily), error mapping and the thread hop."""
+class _LexConnector(Connector, Generic[C]):
+    """boto3 clients (made once, lazily), error mapping and the thread hop; ``cfg`` is a ``C``."""
 
     secret_fields: ClassVar[tuple[str, ...]] = ("secret_access_key",)
     label: ClassVar[str] = "Lex"
 
     def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
         super().__init__(config, ai_agent_id=ai_agent_id, default_language=default_language)
-        self.cfg: _LexConfigBase = config  # type: ignore[assignment]
+        self.cfg: C = config  # type: ignore[assignment]
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
 

@@ -14,24 +14,20 @@ from relaydesk.ai_agents.lex.render import v1_messages
 from relaydesk.ai_agents.lex.request import lex_session_id, turn_input
 
 
-class LexV1Connector(_LexConnector):
+class LexV1Connector(_LexConnector[LexV1Config]):
     """Amazon Lex V1 (legacy) through ``lex-runtime`` PostText."""
 
     kind: ClassVar[str] = "lex_v1"
     Config: ClassVar[type[BaseModel]] = LexV1Config
     label: ClassVar[str] = "Lex V1"
 
-    def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
-        super().__init__(config, ai_agent_id=ai_agent_id, default_language=default_language)
-        self.v1: LexV1Config = config  # type: ignore[assignment]
-
     async def handle(self, turn: Turn) -> TurnResult:
         """Send the turn to PostText and map the answer."""
         text, request_attrs, session_attrs = turn_input(turn)
         runtime = await asyncio.to_thread(self.client, "lex-runtime")
         kwargs: dict[str, Any] = {
-            "botName": self.v1.bot_name,
-            "botAlias": self.v1.bot_alias,
+            "botName": self.cfg.bot_name,
+            "botAlias": self.cfg.bot_alias,
             "userId": lex_session_id(turn.conversation_id),
             "inputText": text,
             "requestAttributes": request_attrs,
@@ -55,8 +51,8 @@ class LexV1Connector(_LexConnector):
             await self.call(
                 "GetBotAlias",
                 models.get_bot_alias,
-                name=self.v1.bot_alias,
-                botName=self.v1.bot_name,
+                name=self.cfg.bot_alias,
+                botName=self.cfg.bot_name,
             )
         except TransientError as exc:
             raise ConfigInvalid(f"could not check the Lex V1 configuration: {exc}") from None
@@ -64,7 +60,7 @@ class LexV1Connector(_LexConnector):
             text = str(exc)
             if "not found" in text and not text.startswith("AWS"):
                 text = (
-                    f"no Lex V1 bot {self.v1.bot_name!r} with alias {self.v1.bot_alias!r} "
-                    f"in {self.v1.region} ({text})"
+                    f"no Lex V1 bot {self.cfg.bot_name!r} with alias {self.cfg.bot_alias!r} "
+                    f"in {self.cfg.region} ({text})"
                 )
             raise ConfigInvalid(text) from None

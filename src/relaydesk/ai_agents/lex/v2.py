@@ -21,7 +21,7 @@ log = logging.getLogger("relaydesk.ai_agents.lex")
 FALLBACK_STATE_KEY = "lex_fallbacks"
 
 
-class LexV2Connector(_LexConnector):
+class LexV2Connector(_LexConnector[LexV2Config]):
     """Amazon Lex V2 through ``lexv2-runtime`` RecognizeText; names resolved by ``lexv2-models``."""
 
     kind: ClassVar[str] = "lex_v2"
@@ -30,9 +30,8 @@ class LexV2Connector(_LexConnector):
 
     def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
         super().__init__(config, ai_agent_id=ai_agent_id, default_language=default_language)
-        self.v2: LexV2Config = config  # type: ignore[assignment]
-        self._bot_id: str | None = self.v2.bot_id
-        self._alias_id: str | None = self.v2.bot_alias_id
+        self._bot_id: str | None = self.cfg.bot_id
+        self._alias_id: str | None = self.cfg.bot_alias_id
         #: enabled locales of the alias (None: not looked up yet; empty: unknown)
         self._locales: list[str] | None = None
         self._resolve_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
@@ -40,7 +39,7 @@ class LexV2Connector(_LexConnector):
 
     def _bot_label(self) -> str:
         """The bot as configured, for messages."""
-        return repr(self.v2.bot_id or self.v2.bot_name)
+        return repr(self.cfg.bot_id or self.cfg.bot_name)
 
     async def resolve(self) -> tuple[str, str]:
         """(bot id, alias id), resolving configured names once (ListBots, ListBotAliases)."""
@@ -51,10 +50,10 @@ class LexV2Connector(_LexConnector):
         async with lock:
             models = await asyncio.to_thread(self.client, "lexv2-models")
             if not self._bot_id:
-                self._bot_id = await self._find_bot(models, str(self.v2.bot_name))
+                self._bot_id = await self._find_bot(models, str(self.cfg.bot_name))
             if not self._alias_id:
                 self._alias_id = await self._find_alias(
-                    models, self._bot_id, str(self.v2.bot_alias)
+                    models, self._bot_id, str(self.cfg.bot_alias)
                 )
             return self._bot_id, self._alias_id
 
@@ -73,7 +72,7 @@ class LexV2Connector(_LexConnector):
                     return str(bot["botId"])
             token = page.get("nextToken")
             if not token:
-                raise PermanentError(f"no Lex V2 bot named {name!r} in {self.v2.region}")
+                raise PermanentError(f"no Lex V2 bot named {name!r} in {self.cfg.region}")
 
     async def _find_alias(self, models: Any, bot_id: str, alias: str) -> str:
         token: str | None = None
@@ -89,7 +88,7 @@ class LexV2Connector(_LexConnector):
             if not token:
                 raise PermanentError(
                     f"Lex V2 bot {self._bot_label()} has no alias named {alias!r} "
-                    f"in {self.v2.region}"
+                    f"in {self.cfg.region}"
                 )
 
     async def alias_locales(self) -> list[str]:
@@ -114,7 +113,7 @@ class LexV2Connector(_LexConnector):
 
     async def locale_for(self, language: str | None) -> str:
         """The Lex locale for a BCP 47 tag: exact, else same language on the alias, else config."""
-        default = self.v2.locale
+        default = self.cfg.locale
         parts = [p for p in re.split(r"[-_]", (language or "").strip()) if p]
         if not parts:
             return default
@@ -145,8 +144,8 @@ class LexV2Connector(_LexConnector):
         try:
             resp = await self.call("RecognizeText", runtime.recognize_text, **kwargs)
         except PermanentError:
-            if not (self.v2.bot_id and self.v2.bot_alias_id):
-                self._bot_id, self._alias_id = self.v2.bot_id, self.v2.bot_alias_id
+            if not (self.cfg.bot_id and self.cfg.bot_alias_id):
+                self._bot_id, self._alias_id = self.cfg.bot_id, self.cfg.bot_alias_id
                 self._locales = None  # names may point elsewhere now: resolve again next time
             raise
         return self.result(turn, resp)
@@ -160,10 +159,10 @@ class LexV2Connector(_LexConnector):
             intent = {**(interpretations[0].get("intent") or {}), **intent}
         name = intent.get("name")
         state = dict(turn.state)
-        limit = self.v2.handoff_after_fallbacks
+        limit = self.cfg.handoff_after_fallbacks
         fallbacks = int(state.get(FALLBACK_STATE_KEY) or 0)
         if turn.kind in ("text", "media"):
-            fallbacks = fallbacks + 1 if name in self.v2.fallback_intents else 0
+            fallbacks = fallbacks + 1 if name in self.cfg.fallback_intents else 0
         else:
             fallbacks = 0
         if intent.get("state") == "Failed":
@@ -180,7 +179,7 @@ class LexV2Connector(_LexConnector):
 
     async def validate(self) -> None:
         """Resolve the bot and alias and check the locale against AWS; ConfigInvalid if not."""
-        self._bot_id, self._alias_id, self._locales = self.v2.bot_id, self.v2.bot_alias_id, None
+        self._bot_id, self._alias_id, self._locales = self.cfg.bot_id, self.cfg.bot_alias_id, None
         try:
             bot_id, alias_id = await self.resolve()
             models = await asyncio.to_thread(self.client, "lexv2-models")
@@ -193,15 +192,15 @@ class LexV2Connector(_LexConnector):
             text = str(exc)
             if "not found" in text and not text.startswith("AWS"):
                 text = (
-                    f"no alias {alias_label(self.v2)} on Lex V2 bot {self._bot_label()} "
-                    f"in {self.v2.region} ({text})"
+                    f"no alias {alias_label(self.cfg)} on Lex V2 bot {self._bot_label()} "
+                    f"in {self.cfg.region} ({text})"
                 )
             raise ConfigInvalid(text) from None
         settings = desc.get("botAliasLocaleSettings") or {}
         self._locales = sorted(k for k, v in settings.items() if (v or {}).get("enabled"))
-        if settings and self.v2.locale not in self._locales:
+        if settings and self.cfg.locale not in self._locales:
             raise ConfigInvalid(
-                f"locale {self.v2.locale} is not enabled on the Lex V2 alias "
+                f"locale {self.cfg.locale} is not enabled on the Lex V2 alias "
                 f"(enabled: {', '.join(self._locales) or 'none'})"
             )
 
