@@ -24,7 +24,13 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from pydantic import BaseModel
 
-from relaydesk.ai_agents.base import Connector, ConnectorError, PermanentError, TransientError
+from relaydesk.ai_agents.base import (
+    ConfigInvalid,
+    Connector,
+    ConnectorError,
+    PermanentError,
+    TransientError,
+)
 from relaydesk.ai_agents.lex.config import _LexConfigBase
 
 log = logging.getLogger("relaydesk.ai_agents.lex")
@@ -154,6 +160,15 @@ class _LexConnector(Connector, Generic[C]):
         if isinstance(exc, BotoCoreError):
             return PermanentError(self._scrub(f"{self.label} {action}: {exc}"))
         return TransientError(self._scrub(f"{self.label} {action}: {type(exc).__name__}: {exc}"))
+
+    def config_invalid(self, exc: TransientError | PermanentError, missing: str) -> ConfigInvalid:
+        """A failed validation call as ConfigInvalid; ``missing`` says what AWS did not find."""
+        if isinstance(exc, TransientError):
+            return ConfigInvalid(f"could not check the {self.label} configuration: {exc}")
+        text = str(exc)
+        if "not found" in text and not text.startswith("AWS"):
+            text = f"{missing} in {self.cfg.region} ({text})"
+        return ConfigInvalid(text)
 
     async def call(self, action: str, fn: Any, /, **kwargs: Any) -> dict[str, Any]:
         """Run a blocking boto3 call in a thread; map its failures to ConnectorError."""

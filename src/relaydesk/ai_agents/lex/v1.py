@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from relaydesk.ai_agents.base import ConfigInvalid, PermanentError, TransientError, Turn, TurnResult
+from relaydesk.ai_agents.base import PermanentError, TransientError, Turn, TurnResult
 from relaydesk.ai_agents.lex.common import _LexConnector
 from relaydesk.ai_agents.lex.config import LexV1Config
 from relaydesk.ai_agents.lex.render import v1_messages
@@ -54,13 +54,6 @@ class LexV1Connector(_LexConnector[LexV1Config]):
                 name=self.cfg.bot_alias,
                 botName=self.cfg.bot_name,
             )
-        except TransientError as exc:
-            raise ConfigInvalid(f"could not check the Lex V1 configuration: {exc}") from None
-        except PermanentError as exc:
-            text = str(exc)
-            if "not found" in text and not text.startswith("AWS"):
-                text = (
-                    f"no Lex V1 bot {self.cfg.bot_name!r} with alias {self.cfg.bot_alias!r} "
-                    f"in {self.cfg.region} ({text})"
-                )
-            raise ConfigInvalid(text) from None
+        except (TransientError, PermanentError) as exc:
+            missing = f"no Lex V1 bot {self.cfg.bot_name!r} with alias {self.cfg.bot_alias!r}"
+            raise self.config_invalid(exc, missing) from None

@@ -186,16 +186,9 @@ class LexV2Connector(_LexConnector[LexV2Config]):
             desc = await self.call(
                 "DescribeBotAlias", models.describe_bot_alias, botId=bot_id, botAliasId=alias_id
             )
-        except TransientError as exc:
-            raise ConfigInvalid(f"could not check the Lex V2 configuration: {exc}") from None
-        except PermanentError as exc:
-            text = str(exc)
-            if "not found" in text and not text.startswith("AWS"):
-                text = (
-                    f"no alias {alias_label(self.cfg)} on Lex V2 bot {self._bot_label()} "
-                    f"in {self.cfg.region} ({text})"
-                )
-            raise ConfigInvalid(text) from None
+        except (TransientError, PermanentError) as exc:
+            missing = f"no alias {alias_label(self.cfg)} on Lex V2 bot {self._bot_label()}"
+            raise self.config_invalid(exc, missing) from None
         settings = desc.get("botAliasLocaleSettings") or {}
         self._locales = sorted(k for k, v in settings.items() if (v or {}).get("enabled"))
         if settings and self.cfg.locale not in self._locales:
