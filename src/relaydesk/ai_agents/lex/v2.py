@@ -58,38 +58,45 @@ class LexV2Connector(_LexConnector[LexV2Config]):
             return self._bot_id, self._alias_id
 
     async def _find_bot(self, models: Any, name: str) -> str:
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {
-                "filters": [{"name": "BotName", "values": [name], "operator": "EQ"}],
-                "maxResults": 100,
-            }
-            if token:
-                kwargs["nextToken"] = token
-            page = await self.call("ListBots", models.list_bots, **kwargs)
-            for bot in page.get("botSummaries") or []:
-                if bot.get("botName") == name and bot.get("botId"):
-                    return str(bot["botId"])
-            token = page.get("nextToken")
-            if not token:
-                raise PermanentError(f"no Lex V2 bot named {name!r} in {self.cfg.region}")
+        filters = [{"name": "BotName", "values": [name], "operator": "EQ"}]
+        found = await self._find_id(
+            "ListBots", models.list_bots, {"filters": filters}, "botSummaries", "bot", name
+        )
+        if found is None:
+            raise PermanentError(f"no Lex V2 bot named {name!r} in {self.cfg.region}")
+        return found
 
     async def _find_alias(self, models: Any, bot_id: str, alias: str) -> str:
+        found = await self._find_id(
+            "ListBotAliases",
+            models.list_bot_aliases,
+            {"botId": bot_id},
+            "botAliasSummaries",
+            "botAlias",
+            alias,
+        )
+        if found is None:
+            raise PermanentError(
+                f"Lex V2 bot {self._bot_label()} has no alias named {alias!r} in {self.cfg.region}"
+            )
+        return found
+
+    async def _find_id(
+        self, action: str, fn: Any, kwargs: dict[str, Any], items: str, what: str, name: str
+    ) -> str | None:
+        """The ``{what}Id`` of the ``items`` entry with ``{what}Name`` ``name``, on any page."""
+        name_key, id_key = f"{what}Name", f"{what}Id"
         token: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"botId": bot_id, "maxResults": 100}
-            if token:
-                kwargs["nextToken"] = token
-            page = await self.call("ListBotAliases", models.list_bot_aliases, **kwargs)
-            for a in page.get("botAliasSummaries") or []:
-                if a.get("botAliasName") == alias and a.get("botAliasId"):
-                    return str(a["botAliasId"])
+            page = await self.call(
+                action, fn, **kwargs, maxResults=100, **({"nextToken": token} if token else {})
+            )
+            for entry in page.get(items) or []:
+                if entry.get(name_key) == name and entry.get(id_key):
+                    return str(entry[id_key])
             token = page.get("nextToken")
             if not token:
-                raise PermanentError(
-                    f"Lex V2 bot {self._bot_label()} has no alias named {alias!r} "
-                    f"in {self.cfg.region}"
-                )
+                return None
 
     async def alias_locales(self) -> list[str]:
         """The locales enabled on the alias (DescribeBotAlias), cached; [] when unknown."""
