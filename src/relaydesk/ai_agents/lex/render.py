@@ -40,6 +40,16 @@ def _buttons(raw: Any) -> list[tuple[str, str]]:
     return out
 
 
+def _card(c: dict[str, Any], subtitle_key: str) -> dict[str, Any]:
+    """A V2 ``imageResponseCard`` (``subtitle``) or V1 ``genericAttachment`` (``subTitle``)."""
+    return card(
+        title=c.get("title"),
+        subtitle=c.get(subtitle_key),
+        image_url=c.get("imageUrl"),
+        buttons=_buttons(c.get("buttons")),
+    )
+
+
 def v2_messages(messages: list[dict[str, Any]]) -> list[BotMessage]:
     """Lex V2 ``messages[]`` in order; consecutive ImageResponseCards form one carousel."""
     out: list[BotMessage] = []
@@ -52,15 +62,7 @@ def v2_messages(messages: list[dict[str, Any]]) -> list[BotMessage]:
 
     for m in messages:
         if m.get("contentType") == "ImageResponseCard":
-            c = m.get("imageResponseCard") or {}
-            pending.append(
-                card(
-                    title=c.get("title"),
-                    subtitle=c.get("subtitle"),
-                    image_url=c.get("imageUrl"),
-                    buttons=_buttons(c.get("buttons")),
-                )
-            )
+            pending.append(_card(m.get("imageResponseCard") or {}, "subtitle"))
             continue
         flush()
         out.extend(_bot_messages(m.get("contentType"), m.get("content")))
@@ -87,16 +89,7 @@ def v1_messages(response: dict[str, Any]) -> list[BotMessage]:
     else:
         out.extend(_bot_messages(fmt, message))
     attachments = (response.get("responseCard") or {}).get("genericAttachments") or []
-    items = [
-        card(
-            title=a.get("title"),
-            subtitle=a.get("subTitle"),
-            image_url=a.get("imageUrl"),
-            buttons=_buttons(a.get("buttons")),
-        )
-        for a in attachments
-        if isinstance(a, dict)
-    ]
+    items = [_card(a, "subTitle") for a in attachments if isinstance(a, dict)]
     if items:
         out.append(cards(items))
     return out
