@@ -14,11 +14,17 @@ from relaydesk.ai_agents.base import (
 )
 
 
-def _only_meaningful(msg: BotMessage | None) -> BotMessage | None:
-    """Drop payload messages that carry neither text nor metadata."""
-    if msg is None or (msg.text is None and not msg.metadata):
-        return None
-    return msg
+def _text_or_payload(m: dict[str, Any]) -> list[BotMessage] | None:
+    """A ``text`` or ``payload`` response message (alike in ES and CX) as bot messages.
+
+    None for any other kind of message; a payload with neither text nor metadata gives [].
+    """
+    if "text" in m:
+        return [BotMessage(text=t) for t in (m["text"] or {}).get("text") or [] if t]
+    if "payload" in m:
+        msg = message_from_payload(m["payload"])
+        return [msg] if msg is not None and (msg.text is not None or msg.metadata) else []
+    return None
 
 
 def es_messages(query_result: dict[str, Any]) -> list[BotMessage]:
@@ -50,12 +56,9 @@ def es_messages(query_result: dict[str, Any]) -> list[BotMessage]:
             )
             continue
         flush_cards()
-        if "text" in m:
-            out.extend(BotMessage(text=t) for t in (m["text"] or {}).get("text") or [] if t)
-        elif "payload" in m:
-            msg = _only_meaningful(message_from_payload(m["payload"]))
-            if msg is not None:
-                out.append(msg)
+        shared = _text_or_payload(m)
+        if shared is not None:
+            out.extend(shared)
         elif "quickReplies" in m:
             q = m["quickReplies"] or {}
             out.append(
@@ -78,12 +81,9 @@ def cx_messages(query_result: dict[str, Any]) -> tuple[list[BotMessage], bool]:
     for m in query_result.get("responseMessages") or []:
         if not isinstance(m, dict) or m.get("channel"):
             continue
-        if "text" in m:
-            out.extend(BotMessage(text=t) for t in (m["text"] or {}).get("text") or [] if t)
-        elif "payload" in m:
-            msg = _only_meaningful(message_from_payload(m["payload"]))
-            if msg is not None:
-                out.append(msg)
+        shared = _text_or_payload(m)
+        if shared is not None:
+            out.extend(shared)
         elif "liveAgentHandoff" in m:
             handoff = True
     return out, handoff
