@@ -24,12 +24,33 @@ def _check_key(v: dict[str, Any]) -> dict[str, Any]:
     return v
 
 
-class DialogflowESConfig(BaseModel):
-    """Config of a ``dialogflow_es`` AI agent."""
+class _DialogflowConfigBase(BaseModel):
+    """What the configs of both kinds share: the service-account key, the endpoint check."""
 
     model_config = ConfigDict(extra="forbid")
 
     service_account: dict[str, Any] = Field(repr=False)
+
+    @field_validator("service_account")
+    @classmethod
+    def _key(cls, v: dict[str, Any]) -> dict[str, Any]:
+        """The JSON key must be complete."""
+        return _check_key(v)
+
+    @field_validator("api_endpoint", check_fields=False)
+    @classmethod
+    def _endpoint(cls, v: str | None) -> str | None:
+        """An absolute http(s) base URL, without a trailing slash."""
+        if v is None:
+            return None
+        if not v.startswith(("https://", "http://")):
+            raise ValueError("api_endpoint must be an http(s) URL")
+        return v.rstrip("/")
+
+
+class DialogflowESConfig(_DialogflowConfigBase):
+    """Config of a ``dialogflow_es`` AI agent."""
+
     environment: str | None = None
     api_endpoint: str = DEFAULT_ES_ENDPOINT
     language: str | None = None
@@ -44,37 +65,20 @@ class DialogflowESConfig(BaseModel):
             raise ValueError("service_account key lacks project_id")
         return v
 
-    @field_validator("api_endpoint")
-    @classmethod
-    def _endpoint(cls, v: str) -> str:
-        """An absolute http(s) base URL, without a trailing slash."""
-        if not v.startswith(("https://", "http://")):
-            raise ValueError("api_endpoint must be an http(s) URL")
-        return v.rstrip("/")
-
     @property
     def project_id(self) -> str:
         """The Google Cloud project of the agent (from the key)."""
         return str(self.service_account["project_id"])
 
 
-class DialogflowCXConfig(BaseModel):
+class DialogflowCXConfig(_DialogflowConfigBase):
     """Config of a ``dialogflow_cx`` AI agent."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    service_account: dict[str, Any] = Field(repr=False)
     agent: str
     api_endpoint: str | None = None
     environment: str | None = None
     welcome_event: str = WELCOME_EVENT
     timeout_s: float = Field(default=20.0, gt=0, le=120)
-
-    @field_validator("service_account")
-    @classmethod
-    def _key(cls, v: dict[str, Any]) -> dict[str, Any]:
-        """The JSON key must be complete."""
-        return _check_key(v)
 
     @field_validator("agent")
     @classmethod
@@ -88,16 +92,6 @@ class DialogflowCXConfig(BaseModel):
         ):
             raise ValueError('agent must look like "projects/P/locations/L/agents/A"')
         return "/".join(parts)
-
-    @field_validator("api_endpoint")
-    @classmethod
-    def _endpoint(cls, v: str | None) -> str | None:
-        """An absolute http(s) base URL, without a trailing slash."""
-        if v is None:
-            return None
-        if not v.startswith(("https://", "http://")):
-            raise ValueError("api_endpoint must be an http(s) URL")
-        return v.rstrip("/")
 
     @property
     def location(self) -> str:
