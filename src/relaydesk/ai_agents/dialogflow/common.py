@@ -6,7 +6,8 @@ A 401 from the API drops the cached token and retries the call once with a fresh
 from __future__ import annotations
 
 import hashlib
-from typing import Any, ClassVar
+from abc import abstractmethod
+from typing import Any, ClassVar, Generic, TypeVar
 
 import httpx
 from pydantic import BaseModel
@@ -20,7 +21,11 @@ from relaydesk.ai_agents.base import (
     Turn,
 )
 from relaydesk.ai_agents.dialogflow.auth import _TokenSource
+from relaydesk.ai_agents.dialogflow.config import _DialogflowConfigBase
 from relaydesk.ai_agents.webhook import km_attachments
+
+#: the configuration model of a Dialogflow connector
+C = TypeVar("C", bound=_DialogflowConfigBase)
 
 
 def session_id(conversation_id: str) -> str:
@@ -40,9 +45,10 @@ def _google_error(resp: httpx.Response) -> str:
     return resp.text[:200]
 
 
-class _DialogflowBase(Connector):
-    """Shared HTTP, auth and error handling of both Dialogflow kinds."""
+class _DialogflowBase(Connector, Generic[C]):
+    """Shared HTTP, auth and error handling of both Dialogflow kinds; ``cfg`` is a ``C``."""
 
+    secret_fields: ClassVar[tuple[str, ...]] = ("service_account",)
     _label: ClassVar[str] = "Dialogflow"
 
     def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
@@ -51,6 +57,23 @@ class _DialogflowBase(Connector):
         self._timeout_s: float = config.timeout_s  # type: ignore[attr-defined]
         self._tokens = _TokenSource(key, self._timeout_s)
         self._client: httpx.AsyncClient | None = None
+        assert isinstance(config, self.Config)
+        self.cfg: C = config  # type: ignore[assignment]
+
+    @abstractmethod
+    def detect_url(self, conversation_id: str) -> str:
+        """The detectIntent URL of a conversation's session."""
+
+    @abstractmethod
+    def request_body(self, turn: Turn) -> dict[str, Any]:
+        """The detectIntent request body for one turn."""
+
+    async def detect(self, turn: Turn) -> dict[str, Any]:
+        """Send the turn to detectIntent; the ``queryResult`` of the reply."""
+        data = await self._call(
+            "POST", self.detect_url(turn.conversation_id), self.request_body(turn)
+        )
+        return (data or {}).get("queryResult") or {}
 
     def _http(self) -> httpx.AsyncClient:
         """The connector's reused HTTP client."""

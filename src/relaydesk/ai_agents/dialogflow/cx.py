@@ -14,18 +14,12 @@ from relaydesk.ai_agents.dialogflow.render import cx_messages
 from relaydesk.ai_agents.webhook import MEDIA_EVENT
 
 
-class DialogflowCXConnector(_DialogflowBase):
+class DialogflowCXConnector(_DialogflowBase[DialogflowCXConfig]):
     """Dialogflow CX v3 ``detectIntent``."""
 
     kind: ClassVar[str] = "dialogflow_cx"
     Config: ClassVar[type[BaseModel]] = DialogflowCXConfig
-    secret_fields: ClassVar[tuple[str, ...]] = ("service_account",)
     _label = "Dialogflow CX"
-
-    def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
-        super().__init__(config, ai_agent_id=ai_agent_id, default_language=default_language)
-        assert isinstance(config, DialogflowCXConfig)
-        self.cfg: DialogflowCXConfig = config
 
     def detect_url(self, conversation_id: str) -> str:
         """The detectIntent URL of a conversation's session."""
@@ -55,10 +49,7 @@ class DialogflowCXConnector(_DialogflowBase):
 
     async def handle(self, turn: Turn) -> TurnResult:
         """Send the turn to detectIntent and map the reply."""
-        data = await self._call(
-            "POST", self.detect_url(turn.conversation_id), self.request_body(turn)
-        )
-        messages, handoff = cx_messages((data or {}).get("queryResult") or {})
+        messages, handoff = cx_messages(await self.detect(turn))
         return TurnResult(messages=messages, human_handoff=handoff, state=dict(turn.state))
 
     async def validate(self) -> None:

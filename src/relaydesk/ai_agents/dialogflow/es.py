@@ -14,18 +14,12 @@ from relaydesk.ai_agents.dialogflow.render import es_messages
 from relaydesk.ai_agents.webhook import MEDIA_EVENT, WELCOME_EVENT
 
 
-class DialogflowESConnector(_DialogflowBase):
+class DialogflowESConnector(_DialogflowBase[DialogflowESConfig]):
     """Dialogflow ES v2 ``detectIntent``."""
 
     kind: ClassVar[str] = "dialogflow_es"
     Config: ClassVar[type[BaseModel]] = DialogflowESConfig
-    secret_fields: ClassVar[tuple[str, ...]] = ("service_account",)
     _label = "Dialogflow ES"
-
-    def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
-        super().__init__(config, ai_agent_id=ai_agent_id, default_language=default_language)
-        assert isinstance(config, DialogflowESConfig)
-        self.cfg: DialogflowESConfig = config
 
     def detect_url(self, conversation_id: str) -> str:
         """The detectIntent URL of a conversation's session."""
@@ -56,10 +50,7 @@ class DialogflowESConnector(_DialogflowBase):
 
     async def handle(self, turn: Turn) -> TurnResult:
         """Send the turn to detectIntent and map the reply."""
-        data = await self._call(
-            "POST", self.detect_url(turn.conversation_id), self.request_body(turn)
-        )
-        qr = (data or {}).get("queryResult") or {}
+        qr = await self.detect(turn)
         messages = es_messages(qr)
         hangup = qr.get("action") == "input.unknown"
         intent = (qr.get("intent") or {}).get("displayName")
