@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from abc import abstractmethod
 from typing import Any, ClassVar, Generic, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel
@@ -50,6 +51,8 @@ class _DialogflowBase(Connector, Generic[C]):
 
     secret_fields: ClassVar[tuple[str, ...]] = ("service_account",)
     _label: ClassVar[str] = "Dialogflow"
+    #: where the sessions are under an environment of the agent
+    _env_sessions: ClassVar[str] = "sessions"
 
     def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
         super().__init__(config, ai_agent_id=ai_agent_id, default_language=default_language)
@@ -61,8 +64,17 @@ class _DialogflowBase(Connector, Generic[C]):
         self.cfg: C = config  # type: ignore[assignment]
 
     @abstractmethod
+    def agent_url(self) -> str:
+        """The agent's API URL: its sessions hang off it, validation GETs it."""
+
     def detect_url(self, conversation_id: str) -> str:
         """The detectIntent URL of a conversation's session."""
+        s = session_id(conversation_id)
+        base = self.agent_url()
+        if self.cfg.environment:
+            env = quote(self.cfg.environment, safe="")
+            return f"{base}/environments/{env}/{self._env_sessions}/{s}:detectIntent"
+        return f"{base}/sessions/{s}:detectIntent"
 
     @abstractmethod
     def request_body(self, turn: Turn) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,6 +30,8 @@ class _DialogflowConfigBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service_account: dict[str, Any] = Field(repr=False)
+    if TYPE_CHECKING:  # a field of both kinds, declared in each to keep its place in the model
+        environment: str | None
 
     @field_validator("service_account")
     @classmethod

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from pydantic import BaseModel
 
 from relaydesk.ai_agents.base import Turn, TurnResult
-from relaydesk.ai_agents.dialogflow.common import _context_payload, _DialogflowBase, session_id
+from relaydesk.ai_agents.dialogflow.common import _context_payload, _DialogflowBase
 from relaydesk.ai_agents.dialogflow.config import DialogflowCXConfig
 from relaydesk.ai_agents.dialogflow.render import cx_messages
 from relaydesk.ai_agents.webhook import MEDIA_EVENT
@@ -21,14 +20,9 @@ class DialogflowCXConnector(_DialogflowBase[DialogflowCXConfig]):
     Config: ClassVar[type[BaseModel]] = DialogflowCXConfig
     _label = "Dialogflow CX"
 
-    def detect_url(self, conversation_id: str) -> str:
-        """The detectIntent URL of a conversation's session."""
-        s = session_id(conversation_id)
-        base = f"{self.cfg.endpoint}/v3/{self.cfg.agent}"
-        if self.cfg.environment:
-            env = quote(self.cfg.environment, safe="")
-            return f"{base}/environments/{env}/sessions/{s}:detectIntent"
-        return f"{base}/sessions/{s}:detectIntent"
+    def agent_url(self) -> str:
+        """The agent (``projects/P/locations/L/agents/A``) on its regional endpoint."""
+        return f"{self.cfg.endpoint}/v3/{self.cfg.agent}"
 
     def request_body(self, turn: Turn) -> dict[str, Any]:
         """The detectIntent request body for one turn."""
@@ -54,6 +48,4 @@ class DialogflowCXConnector(_DialogflowBase[DialogflowCXConfig]):
 
     async def validate(self) -> None:
         """Fetch a token and GET the agent."""
-        await self._validate_get(
-            f"{self.cfg.endpoint}/v3/{self.cfg.agent}", f"Dialogflow CX agent {self.cfg.agent}"
-        )
+        await self._validate_get(self.agent_url(), f"Dialogflow CX agent {self.cfg.agent}")

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from relaydesk.ai_agents.base import Turn, TurnResult
-from relaydesk.ai_agents.dialogflow.common import _context_payload, _DialogflowBase, session_id
+from relaydesk.ai_agents.dialogflow.common import _context_payload, _DialogflowBase
 from relaydesk.ai_agents.dialogflow.config import DialogflowESConfig
 from relaydesk.ai_agents.dialogflow.render import es_messages
 from relaydesk.ai_agents.webhook import MEDIA_EVENT, WELCOME_EVENT
@@ -20,16 +20,11 @@ class DialogflowESConnector(_DialogflowBase[DialogflowESConfig]):
     kind: ClassVar[str] = "dialogflow_es"
     Config: ClassVar[type[BaseModel]] = DialogflowESConfig
     _label = "Dialogflow ES"
+    _env_sessions = "users/-/sessions"
 
-    def detect_url(self, conversation_id: str) -> str:
-        """The detectIntent URL of a conversation's session."""
-        p = quote(self.cfg.project_id, safe="")
-        s = session_id(conversation_id)
-        base = f"{self.cfg.api_endpoint}/v2/projects/{p}/agent"
-        if self.cfg.environment:
-            env = quote(self.cfg.environment, safe="")
-            return f"{base}/environments/{env}/users/-/sessions/{s}:detectIntent"
-        return f"{base}/sessions/{s}:detectIntent"
+    def agent_url(self) -> str:
+        """The project's agent."""
+        return f"{self.cfg.api_endpoint}/v2/projects/{quote(self.cfg.project_id, safe='')}/agent"
 
     def request_body(self, turn: Turn) -> dict[str, Any]:
         """The detectIntent request body for one turn."""
@@ -65,8 +60,6 @@ class DialogflowESConnector(_DialogflowBase[DialogflowESConfig]):
 
     async def validate(self) -> None:
         """Fetch a token and GET the project's agent."""
-        p = quote(self.cfg.project_id, safe="")
         await self._validate_get(
-            f"{self.cfg.api_endpoint}/v2/projects/{p}/agent",
-            f"Dialogflow ES agent of project {self.cfg.project_id}",
+            self.agent_url(), f"Dialogflow ES agent of project {self.cfg.project_id}"
         )
