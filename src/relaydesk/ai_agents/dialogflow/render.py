@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 from relaydesk.ai_agents.base import (
@@ -27,48 +28,47 @@ def _text_or_payload(m: dict[str, Any]) -> list[BotMessage] | None:
     return None
 
 
+def _es_card(c: dict[str, Any]) -> dict[str, Any]:
+    """An ES ``card`` message as a relaydesk card (a button posts back its text by default)."""
+    buttons = [
+        (b.get("text", ""), b.get("postback") or b.get("text", "")) for b in c.get("buttons") or []
+    ]
+    return card(
+        title=c.get("title"),
+        subtitle=c.get("subtitle"),
+        image_url=c.get("imageUri"),
+        buttons=buttons,
+    )
+
+
 def es_messages(query_result: dict[str, Any]) -> list[BotMessage]:
-    """Map an ES ``queryResult`` to bot messages (default-platform messages only)."""
+    """Map an ES ``queryResult`` to bot messages (default-platform messages only).
+
+    Consecutive cards form one carousel.
+    """
     out: list[BotMessage] = []
-    pending_cards: list[dict[str, Any]] = []
-
-    def flush_cards() -> None:
-        if pending_cards:
-            out.append(cards(list(pending_cards)))
-            pending_cards.clear()
-
-    for m in query_result.get("fulfillmentMessages") or []:
-        if not isinstance(m, dict) or m.get("platform") not in (None, "", "PLATFORM_UNSPECIFIED"):
+    default_platform = [
+        m
+        for m in query_result.get("fulfillmentMessages") or []
+        if isinstance(m, dict) and m.get("platform") in (None, "", "PLATFORM_UNSPECIFIED")
+    ]
+    for is_card, run in groupby(default_platform, key=lambda m: "card" in m):
+        if is_card:
+            out.append(cards([_es_card(m["card"] or {}) for m in run]))
             continue
-        if "card" in m:
-            c = m["card"] or {}
-            buttons = [
-                (b.get("text", ""), b.get("postback") or b.get("text", ""))
-                for b in c.get("buttons") or []
-            ]
-            pending_cards.append(
-                card(
-                    title=c.get("title"),
-                    subtitle=c.get("subtitle"),
-                    image_url=c.get("imageUri"),
-                    buttons=buttons,
+        for m in run:
+            shared = _text_or_payload(m)
+            if shared is not None:
+                out.extend(shared)
+            elif "quickReplies" in m:
+                q = m["quickReplies"] or {}
+                out.append(
+                    quick_replies(list(q.get("quickReplies") or []), text=q.get("title") or None)
                 )
-            )
-            continue
-        flush_cards()
-        shared = _text_or_payload(m)
-        if shared is not None:
-            out.extend(shared)
-        elif "quickReplies" in m:
-            q = m["quickReplies"] or {}
-            out.append(
-                quick_replies(list(q.get("quickReplies") or []), text=q.get("title") or None)
-            )
-        elif "image" in m:
-            i = m["image"] or {}
-            if i.get("imageUri"):
-                out.append(image(i["imageUri"], i.get("accessibilityText")))
-    flush_cards()
+            elif "image" in m:
+                i = m["image"] or {}
+                if i.get("imageUri"):
+                    out.append(image(i["imageUri"], i.get("accessibilityText")))
     if not out and query_result.get("fulfillmentText"):
         out.append(BotMessage(text=query_result["fulfillmentText"]))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from itertools import groupby
 from typing import Any
 
 from relaydesk.ai_agents.base import BotMessage, card, cards, message_from_text_or_payload
@@ -53,20 +54,14 @@ def _card(c: dict[str, Any], subtitle_key: str) -> dict[str, Any]:
 def v2_messages(messages: list[dict[str, Any]]) -> list[BotMessage]:
     """Lex V2 ``messages[]`` in order; consecutive ImageResponseCards form one carousel."""
     out: list[BotMessage] = []
-    pending: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        if pending:
-            out.append(cards(list(pending)))
-            pending.clear()
-
-    for m in messages:
-        if m.get("contentType") == "ImageResponseCard":
-            pending.append(_card(m.get("imageResponseCard") or {}, "subtitle"))
+    for is_card, run in groupby(
+        messages, key=lambda m: m.get("contentType") == "ImageResponseCard"
+    ):
+        if is_card:
+            out.append(cards([_card(m.get("imageResponseCard") or {}, "subtitle") for m in run]))
             continue
-        flush()
-        out.extend(_bot_messages(m.get("contentType"), m.get("content")))
-    flush()
+        for m in run:
+            out.extend(_bot_messages(m.get("contentType"), m.get("content")))
     return out
 
 
