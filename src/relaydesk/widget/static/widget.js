@@ -574,6 +574,16 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
     return b;
   }
 
+  /** A template's own row of buttons (cards, lists) at the end of parent, when it has any. */
+  function appendButtons(parent, items, cls, md) {
+    const buttons = asList(items);
+    if (buttons.length) {
+      const bb = el("div", cls);
+      for (const b of buttons) bb.appendChild(actionButton(normAction(b, md)));
+      parent.appendChild(bb);
+    }
+  }
+
   function renderButtons(payload, md) {
     const box = el("div", "rd-rich rd-buttons");
     for (const item of asList(payload)) box.appendChild(actionButton(normAction(item, md)));
@@ -635,12 +645,7 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
       if (card.subtitle) body.appendChild(el("div", "rd-card-sub", card.subtitle));
       if (card.description) body.appendChild(el("div", "rd-card-desc", card.description));
       c.appendChild(body);
-      const buttons = asList(card.buttons);
-      if (buttons.length) {
-        const bb = el("div", "rd-card-buttons");
-        for (const b of buttons) bb.appendChild(actionButton(normAction(b, md)));
-        c.appendChild(bb);
-      }
+      appendButtons(c, card.buttons, "rd-card-buttons", md);
       box.appendChild(c);
     }
     return box;
@@ -687,12 +692,7 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
       row.appendChild(text);
       card.appendChild(row);
     }
-    const buttons = asList(data.buttons);
-    if (buttons.length) {
-      const bb = el("div", "rd-list-buttons");
-      for (const b of buttons) bb.appendChild(actionButton(normAction(b, md)));
-      card.appendChild(bb);
-    }
+    appendButtons(card, data.buttons, "rd-list-buttons", md);
     box.appendChild(card);
     return box;
   }
