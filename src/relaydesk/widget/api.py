@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from relaydesk.conversations import service as conversations
 from relaydesk.conversations.api import for_caller, visible_conversation
 from relaydesk.conversations.schemas import ConversationOut
 from relaydesk.deps import AppPrincipal, BrokerDep, SessionDep, SettingsDep
+from relaydesk.errors import NotFound
 from relaydesk.events import commit
 from relaydesk.routing import engine
 from relaydesk.routing import service as routing
@@ -29,6 +31,8 @@ from relaydesk.schemas import Out
 router = APIRouter(tags=["widget"])
 
 STATIC = Path(__file__).parent / "static"
+MODULES = STATIC / "widget"  # the ES modules /widget.js loads, served at /widget/<name>.js
+MODULE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,40}")
 DEMO_APP_NAME = "relaydesk demo"  # the app `relaydesk demo` creates
 
 
@@ -52,7 +56,7 @@ def _widget_js(mtime: float) -> bytes:
 
 @router.get("/widget.js", include_in_schema=False)
 async def widget_js() -> Response:
-    """The one dependency-free widget script."""
+    """The widget's loader: a classic script that imports the ES modules below."""
     path = STATIC / "widget.js"
     body = _widget_js(path.stat().st_mtime)
     return Response(
@@ -62,6 +66,31 @@ async def widget_js() -> Response:
             "Cache-Control": "public, max-age=300",
             "X-Content-Type-Options": "nosniff",
             "Cross-Origin-Resource-Policy": "cross-origin",
+        },
+    )
+
+
+@lru_cache(maxsize=64)
+def _module_js(name: str, mtime: float) -> bytes:
+    return (MODULES / f"{name}.js").read_bytes()
+
+
+@router.get("/widget/{name}.js", include_in_schema=False)
+async def widget_module(name: str) -> Response:
+    """One of the widget's ES modules (``static/widget/<name>.js``), loaded by /widget.js."""
+    path = MODULES / f"{name}.js"
+    if not MODULE_NAME.fullmatch(name) or not path.is_file():
+        raise NotFound("No such widget module.")
+    body = _module_js(name, path.stat().st_mtime)
+    return Response(
+        body,
+        media_type="text/javascript; charset=utf-8",
+        headers={
+            "Cache-Control": "public, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+            "Cross-Origin-Resource-Policy": "cross-origin",
+            # module scripts are fetched in CORS mode: any site may embed the widget
+            "Access-Control-Allow-Origin": "*",
         },
     )
 
