@@ -114,7 +114,16 @@ def test_reconnect_catches_up_and_typing(visit: Callable[..., Visitor]) -> None:
         if blocked["on"]:
             ws.close(code=1011, reason="test: network down")
             return
-        ws.connect_to_server()
+        server = ws.connect_to_server()
+
+        # frames go through by hand so that, while the network is "down", nothing the
+        # server sends on a socket that is still closing reaches the page
+        def to_page(frame: Any) -> None:
+            if not blocked["on"]:
+                ws.send(frame)
+
+        server.on_message(to_page)
+        ws.on_message(server.send)
         routes.append(ws)
 
     v = visit(before_goto=lambda page: page.route_web_socket(re.compile(r"/api/v1/ws"), handler))
