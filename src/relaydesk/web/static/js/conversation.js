@@ -6,6 +6,7 @@ import { STATUS_LABELS, detailText, reasonText } from "./labels.js";
 import { messageBody } from "./rich.js";
 import { markSeen, on, refName, state, teamName } from "./state.js";
 import { renderList, upsert } from "./inbox.js";
+import { attachControl } from "./attach.js";
 
 let conv = null;
 let messages = [];
@@ -158,7 +159,7 @@ function replyForm() {
   const ta = h("textarea", { id: "reply-text", name: "text", rows: 3, placeholder: "Write a reply… (Enter sends, Shift+Enter for a new line)", required: true, maxlength: 10000 });
   const form = h("form", { class: "reply", id: "reply-form", "aria-label": "Reply" },
     h("label", { for: "reply-text", class: "visually-hidden", text: "Reply to the contact" }), ta,
-    attachControl(),
+    attachControl(() => (conv ? conv.id : null), addMessage),
     h("button", { type: "submit", class: "primary", text: "Send" }));
   ta.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
@@ -246,52 +247,6 @@ async function refreshMeta() {
     trail = t.items;
     rerenderMeta();
   } catch { /* gone: keep what is shown */ }
-}
-
-// --- attachments ----------------------------------------------------------------------------
-
-/** "Attach file": a real (visually hidden) file input, its label styled as a button. */
-function attachControl() {
-  const input = h("input", { type: "file", id: "reply-file", name: "file", class: "visually-hidden attach-input", "aria-describedby": "attach-status" });
-  const status = h("span", { id: "attach-status", class: "attach-status muted small", role: "status", "aria-live": "polite" });
-  input.addEventListener("change", async () => {
-    const files = [...input.files];
-    if (!files.length || !conv) return;
-    const id = conv.id;
-    input.disabled = true;
-    try {
-      for (const file of files) await attach(id, file, status);
-    } finally {
-      input.value = "";
-      input.disabled = false;
-      status.textContent = "";
-      input.focus();
-    }
-  });
-  return h("span", { class: "attach" }, input,
-    h("label", { for: "reply-file", class: "button attach-label", title: "Attach a file to send to the contact", text: "Attach file" }), status);
-}
-
-async function attach(conversationId, file, status) {
-  status.textContent = `Uploading ${file.name}…`;
-  let uploaded;
-  try {
-    uploaded = await api.upload("/uploads", file);
-  } catch (err) {
-    const why = err.status ? err.message : "the upload did not reach the server (is the file too large?)";
-    toast(`Could not attach ${file.name}: ${why}`, { kind: "error", timeout: 10000 });
-    return;
-  }
-  status.textContent = `Sending ${uploaded.name}…`;
-  try {
-    const { url, name, size, mime_type } = uploaded;
-    const msg = await api.post(`/conversations/${enc(conversationId)}/messages`, {
-      attachments: [{ url, name, size, mime_type }], client_message_id: crypto.randomUUID(),
-    });
-    addMessage(msg);
-  } catch (err) {
-    toast(`Not sent: ${err.message}`, { kind: "error" });
-  }
 }
 
 // --- typing ---------------------------------------------------------------------------------
