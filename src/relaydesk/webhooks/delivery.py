@@ -89,6 +89,7 @@ class DeliveryWorker:
             items = await service.claim(
                 session, limit=free, lease_s=lease_s(self.settings), postgres=self.postgres
             )
+            await session.commit()  # the lease: this worker's own bookkeeping, no events
         for item in items:
             task = asyncio.create_task(self._deliver(item))
             self.in_flight.add(task)
@@ -111,6 +112,7 @@ class DeliveryWorker:
                 await service.finish(
                     session, item, ok=ok, status_code=status, error=error, retry_at=retry_at
                 )
+                await session.commit()
         except Exception:  # the lease expires and the delivery is retried
             log.exception("webhook delivery %s: could not record the attempt", item.id)
 

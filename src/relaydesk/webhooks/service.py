@@ -62,6 +62,12 @@ async def create(
     return hook
 
 
+async def delete(session: AsyncSession, *, hook: Webhook) -> None:
+    """Remove the webhook; its deliveries go with it."""
+    await session.delete(hook)
+    await session.flush()
+
+
 async def list(session: AsyncSession, *, app_id: str) -> builtins.list[Webhook]:  # noqa: A001
     rows = await session.scalars(
         select(Webhook).where(Webhook.app_id == app_id).order_by(Webhook.created_at, Webhook.id)
@@ -196,7 +202,10 @@ class Claimed:
 async def claim(
     session: AsyncSession, *, limit: int, lease_s: float, postgres: bool
 ) -> builtins.list[Claimed]:
-    """Lease up to ``limit`` due deliveries (SKIP LOCKED on PostgreSQL) and count the attempt."""
+    """Lease up to ``limit`` due deliveries (SKIP LOCKED on PostgreSQL) and count the attempt.
+
+    The caller (the delivery worker) commits the lease.
+    """
     now = utcnow()
     due = (
         select(WebhookDelivery.seq)
@@ -212,7 +221,6 @@ async def claim(
         due = due.with_for_update(skip_locked=True)
     seqs = [*await session.scalars(due)]
     if not seqs:
-        await session.commit()
         return []
     until = now + timedelta(seconds=lease_s)
     await session.execute(
@@ -238,7 +246,6 @@ async def claim(
         )
         for d, url, secret_enc in rows
     ]
-    await session.commit()
     return claimed
 
 
@@ -265,4 +272,3 @@ async def finish(
         .where(and_(WebhookDelivery.seq == item.seq, WebhookDelivery.attempts == item.attempts))
         .values(**values)
     )
-    await session.commit()
