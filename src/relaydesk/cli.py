@@ -74,15 +74,13 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 async def _with_session(settings: Settings, work: Any) -> Any:
+    """Run an action (which commits) in a session of its own, without a broker."""
     from relaydesk.db import make_engine, make_sessionmaker
-    from relaydesk.events import commit
 
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine)() as session:
-            result = await work(session)
-            await commit(session, None)
-            return result
+            return await work(session)
     finally:
         await engine.dispose()
 
@@ -96,13 +94,13 @@ def _ensure_schema(settings: Settings) -> None:
 @app_cli.command("create")
 def app_create(name: str) -> None:
     """Create an app and print ``{id, name, api_key}`` as JSON."""
-    from relaydesk.apps import service
+    from relaydesk.actions.apps import create_app
 
     settings = get_settings()
     _ensure_schema(settings)
 
     async def work(session: Any) -> dict[str, str]:
-        app, key = await service.create(session, name=name)
+        app, key = await create_app(session, None, name=name)
         return {"id": app.id, "name": app.name, "api_key": key}
 
     typer.echo(json.dumps(asyncio.run(_with_session(settings, work))))
@@ -130,7 +128,7 @@ def ai_agent_import(
     language: Annotated[str, typer.Option(help="Default language (BCP 47).")] = "en-US",
 ) -> None:
     """Import a Kompose file as a built-in AI agent and print it as JSON (exit 2 on bad input)."""
-    from relaydesk.ai_agents import service
+    from relaydesk.actions.people import import_ai_agent
     from relaydesk.ai_agents.builtin import KomposeError, parse_kompose
     from relaydesk.errors import ApiError
     from relaydesk.security import DEMO_SECRET_KEY, SecretBox
@@ -150,65 +148,23 @@ def ai_agent_import(
 
     async def work(session: Any) -> dict[str, Any]:
         from relaydesk.apps.models import App
-        from relaydesk.routing.service import lock_settings
 
         if await session.get(App, app_id) is None:
             raise _fail(f"no app with id {app_id}")
         try:
-            ai_agent = await service.create(
+            out = await import_ai_agent(
                 session,
+                None,
                 app_id=app_id,
                 box=box,
-                name=name,
-                kind="builtin",
-                config=config,
-                language=language,
+                fields={"name": name, "kind": "builtin", "config": config, "language": language},
+                handle_new_conversations=handle_new_conversations,
             )
         except ApiError as exc:
             raise _fail(f"{file}: {exc}") from None
-        if handle_new_conversations:
-            row = await lock_settings(session, app_id=app_id)
-            row.ai_enabled = True
-            row.ai_agent_ids = [ai_agent.id]
-        return service.out(ai_agent, box).model_dump(mode="json")
+        return out.model_dump(mode="json")
 
     typer.echo(json.dumps(asyncio.run(_with_session(settings, work))))
-
-
-DEMO_AGENTS = [
-    ("alice@demo.relaydesk.dev", "Alice Admin", "admin", "online"),
-    ("bob@demo.relaydesk.dev", "Bob Agent", "agent", "online"),
-    ("carol@demo.relaydesk.dev", "Carol Agent", "agent", "away"),
-]
-DEMO_PASSWORD = "relaydesk-demo"
-
-
-async def _demo_setup(session: Any) -> dict[str, Any]:
-    """Create (or find) the demo app and its agents; returns what to print."""
-    from sqlalchemy import select
-
-    from relaydesk.agents import service as agents
-    from relaydesk.apps import service as apps
-    from relaydesk.apps.models import App
-
-    app = await session.scalar(select(App).where(App.name == "relaydesk demo"))
-    if app is None:
-        app, _ = await apps.create(session, name="relaydesk demo")
-    _, api_key = await apps.create_api_key(session, app_id=app.id, name="demo")
-    for email, name, role, status in DEMO_AGENTS:
-        if await agents.get_by_email(session, app_id=app.id, email=email) is None:
-            await agents.create(
-                session,
-                app_id=app.id,
-                email=email,
-                name=name,
-                password=DEMO_PASSWORD,
-                role=role,
-                status=status,
-            )
-    from relaydesk.demo import setup as demo_bot
-
-    return {"app_id": app.id, "api_key": api_key, **await demo_bot(session, app.id)}
 
 
 @cli.command()
@@ -227,7 +183,10 @@ def demo(
     get_settings.cache_clear()
     settings = get_settings()
     _ensure_schema(settings)
-    info = asyncio.run(_with_session(settings, _demo_setup))
+    from relaydesk.actions.seed import seed_demo
+    from relaydesk.demo import DEMO_AGENTS, DEMO_PASSWORD
+
+    info = asyncio.run(_with_session(settings, seed_demo))
     base = f"http://{host}:{port}"
     console.rule("[bold]relaydesk demo")
     console.print(f"Dashboard      {base}/")

@@ -1,9 +1,11 @@
-"""What ``relaydesk demo`` adds to the demo app: a built-in AI agent answering a support FAQ.
+"""What ``relaydesk demo`` adds: the demo app, its agents, and a built-in AI agent
+answering a support FAQ.
 
-``setup`` is called by the CLI (``_optional_demo_extras``) inside the demo set-up transaction.
-It creates the AI agent once (found by name on later starts) and, when it creates it, turns AI
-routing on with it, so new conversations get its welcome and "talk to a human" hands them to
-the online demo agents. Routing changes made in the dashboard afterwards are kept on restart.
+``seed`` creates (or finds) them inside the set-up transaction that
+:func:`relaydesk.actions.seed.seed_demo` commits. ``setup`` creates the AI agent once (found
+by name on later starts) and, when it creates it, turns AI routing on with it, so new
+conversations get its welcome and "talk to a human" hands them to the online demo agents.
+Routing changes made in the dashboard afterwards are kept on restart.
 """
 
 from __future__ import annotations
@@ -185,7 +187,7 @@ async def setup(session: AsyncSession, app_id: str) -> dict[str, Any]:
     from relaydesk.ai_agents import service
     from relaydesk.ai_agents.models import AIAgent
     from relaydesk.config import get_settings
-    from relaydesk.routing.service import lock_settings
+    from relaydesk.routing.service import hand_new_conversations_to
     from relaydesk.security import DEMO_SECRET_KEY, SecretBox
 
     bot = await session.scalar(
@@ -206,12 +208,42 @@ async def setup(session: AsyncSession, app_id: str) -> dict[str, Any]:
             kind="builtin",
             config=DEMO_FAQ,
         )
-        row = await lock_settings(session, app_id=app_id)
-        row.ai_enabled = True
-        row.ai_agent_ids = [bot.id]
+        await hand_new_conversations_to(session, app_id=app_id, ai_agent_id=bot.id)
     return {
         "lines": [
             f"Built-in AI agent  {DEMO_BOT_NAME} ({bot.id}) answers new conversations; "
             '"talk to a human" hands over to the online agents'
         ]
     }
+
+
+DEMO_AGENTS = [
+    ("alice@demo.relaydesk.dev", "Alice Admin", "admin", "online"),
+    ("bob@demo.relaydesk.dev", "Bob Agent", "agent", "online"),
+    ("carol@demo.relaydesk.dev", "Carol Agent", "agent", "away"),
+]
+DEMO_PASSWORD = "relaydesk-demo"
+
+
+async def seed(session: AsyncSession) -> dict[str, Any]:
+    """Create (or find) the demo app and its agents; returns what to print."""
+    from relaydesk.agents import service as agents
+    from relaydesk.apps import service as apps
+    from relaydesk.apps.models import App
+
+    app = await session.scalar(select(App).where(App.name == "relaydesk demo"))
+    if app is None:
+        app, _ = await apps.create(session, name="relaydesk demo")
+    _, api_key = await apps.create_api_key(session, app_id=app.id, name="demo")
+    for email, name, role, status in DEMO_AGENTS:
+        if await agents.get_by_email(session, app_id=app.id, email=email) is None:
+            await agents.create(
+                session,
+                app_id=app.id,
+                email=email,
+                name=name,
+                password=DEMO_PASSWORD,
+                role=role,
+                status=status,
+            )
+    return {"app_id": app.id, "api_key": api_key, **await setup(session, app.id)}

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.agents.models import Agent
 from relaydesk.apps.models import ApiKey
 from relaydesk.auth.models import AccessToken
+from relaydesk.auth.principal import Principal
 from relaydesk.config import Settings
 from relaydesk.contacts.models import Contact
 from relaydesk.db import utcnow
@@ -45,33 +45,6 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 BrokerDep = Annotated[Broker, Depends(get_broker)]
 SecretBoxDep = Annotated[SecretBox, Depends(get_secret_box)]
-
-PrincipalKind = Literal["operator", "api_key", "agent", "contact"]
-
-
-@dataclass
-class Principal:
-    """Who is calling: the operator, an app API key, an agent or a contact."""
-
-    kind: PrincipalKind
-    app_id: str | None = None
-    id: str | None = None  # api key id, agent id or contact id
-    agent: Agent | None = None
-    contact: Contact | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        """API keys and admin agents may change settings, agents, teams and AI agents."""
-        return self.kind == "api_key" or (
-            self.kind == "agent" and self.agent is not None and self.agent.role == "admin"
-        )
-
-    @property
-    def actor(self) -> tuple[str, str | None]:
-        """The (type, id) recorded in audit trails."""
-        return {"api_key": "api_key", "agent": "agent", "contact": "contact"}.get(
-            self.kind, "system"
-        ), self.id
 
 
 def bearer_token(request: Request) -> str | None:

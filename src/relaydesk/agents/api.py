@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from relaydesk.actions import people as actions
 from relaydesk.agents import service
 from relaydesk.agents.schemas import AgentCreate, AgentOut, AgentUpdate, StatusUpdate
 from relaydesk.deps import Admin, BrokerDep, CurrentAgent, SessionDep, Staff
 from relaydesk.errors import Forbidden
-from relaydesk.events import commit
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
 
@@ -18,8 +18,9 @@ async def create_agent(
     body: AgentCreate, session: SessionDep, principal: Admin, broker: BrokerDep
 ) -> AgentOut:
     """Invite an agent (admins)."""
-    agent = await service.create(session, app_id=principal.app_id or "", **body.model_dump())
-    await commit(session, broker)
+    agent = await actions.create_agent(
+        session, broker, app_id=principal.app_id or "", fields=body.model_dump()
+    )
     return AgentOut.model_validate(agent)
 
 
@@ -34,8 +35,7 @@ async def set_my_status(
     body: StatusUpdate, session: SessionDep, agent: CurrentAgent, broker: BrokerDep
 ) -> AgentOut:
     """The calling agent goes online, away or offline."""
-    await service.update(session, agent=agent, changes={"status": body.status})
-    await commit(session, broker)
+    await actions.update_agent(session, broker, agent=agent, changes={"status": body.status})
     return AgentOut.model_validate(agent)
 
 
@@ -63,8 +63,7 @@ async def update_agent(
             raise Forbidden("Only admins may change other agents.", code="admin_required")
         if {"role", "max_concurrent"} & changes.keys():
             raise Forbidden("Only admins may change roles and capacity.", code="admin_required")
-    await service.update(session, agent=agent, changes=changes)
-    await commit(session, broker)
+    await actions.update_agent(session, broker, agent=agent, changes=changes)
     return AgentOut.model_validate(agent)
 
 
@@ -74,6 +73,5 @@ async def delete_agent(
 ) -> Response:
     """Remove an agent (admins); their open conversations follow the human rules."""
     agent = await service.get(session, app_id=principal.app_id or "", agent_id=agent_id)
-    await service.delete(session, agent=agent)
-    await commit(session, broker)
+    await actions.delete_agent(session, broker, agent=agent)
     return Response(status_code=204)

@@ -77,10 +77,8 @@ async def create(
     return agent
 
 
-async def update(session: AsyncSession, *, agent: Agent, changes: dict[str, Any]) -> Agent:
-    """Apply field changes; routing reacts to status/capacity changes (see routing.service)."""
-    from relaydesk.routing import service as routing
-
+async def update(session: AsyncSession, *, agent: Agent, changes: dict[str, Any]) -> bool:
+    """Apply field changes; True when status or capacity changed (routing reacts next)."""
     before = (agent.status, agent.max_concurrent)
     for field in ("name", "role", "status"):
         if field in changes and changes[field] is not None:
@@ -90,18 +88,16 @@ async def update(session: AsyncSession, *, agent: Agent, changes: dict[str, Any]
     if changes.get("password"):
         agent.password_hash = hash_password(changes["password"])
     await session.flush()
-    if (agent.status, agent.max_concurrent) != before:
-        if agent.status != before[0]:
-            emit_status(session, agent)
-        await routing.agent_changed(
-            session, agent=agent, previous_status=before[0], previous_max=before[1]
-        )
-    return agent
+    if agent.status != before[0]:
+        emit_status(session, agent)
+    return (agent.status, agent.max_concurrent) != before
 
 
 async def delete(session: AsyncSession, *, agent: Agent) -> None:
-    """Remove an agent: routing re-routes their open conversations; the email is freed."""
-    from relaydesk.routing import service as routing
+    """Mark an agent deleted: offline, the email freed, memberships and sessions dropped.
+
+    Routing re-routes their open conversations next (in the same transaction).
+    """
     from relaydesk.teams.models import TeamMember
 
     agent.status = "offline"
@@ -115,7 +111,11 @@ async def delete(session: AsyncSession, *, agent: Agent) -> None:
             AccessToken.principal_type == "agent", AccessToken.principal_id == agent.id
         )
     )
-    await routing.agent_deleted(session, agent=agent)
+    await session.flush()
+
+
+def emit_deleted(session: AsyncSession, agent: Agent) -> None:
+    """Tell clients the agent is gone, and close the sockets they had open."""
     emit_status(session, agent)
     emit_revoked(session, app_id=agent.app_id, kind="agent", id=agent.id)
 

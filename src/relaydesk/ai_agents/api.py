@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from relaydesk.actions import people as actions
 from relaydesk.ai_agents import service
 from relaydesk.ai_agents.schemas import AIAgentCreate, AIAgentOut, AIAgentUpdate
 from relaydesk.deps import Admin, BrokerDep, SecretBoxDep, SessionDep, Staff
-from relaydesk.events import commit
 
 router = APIRouter(prefix="/api/v1/ai-agents", tags=["ai agents"])
 
@@ -17,12 +17,9 @@ async def create_ai_agent(
     body: AIAgentCreate, session: SessionDep, principal: Admin, box: SecretBoxDep, broker: BrokerDep
 ) -> AIAgentOut:
     """Add an AI agent; the provider checks the configuration first (422 with its reason)."""
-    ai_agent = await service.create(
-        session, app_id=principal.app_id or "", box=box, **body.model_dump()
+    return await actions.create_ai_agent(
+        session, broker, app_id=principal.app_id or "", box=box, fields=body.model_dump()
     )
-    result = service.out(ai_agent, box)
-    await commit(session, broker)
-    return result
 
 
 @router.get("")
@@ -52,12 +49,9 @@ async def update_ai_agent(
 ) -> AIAgentOut:
     """Change an AI agent; secrets sent back as "****" stay as they are."""
     ai_agent = await service.get(session, app_id=principal.app_id or "", ai_agent_id=ai_agent_id)
-    await service.update(
-        session, ai_agent=ai_agent, box=box, changes=body.model_dump(exclude_unset=True)
+    return await actions.update_ai_agent(
+        session, broker, ai_agent=ai_agent, box=box, changes=body.model_dump(exclude_unset=True)
     )
-    result = service.out(ai_agent, box)
-    await commit(session, broker)
-    return result
 
 
 @router.delete("/{ai_agent_id}", status_code=204)
@@ -66,6 +60,5 @@ async def delete_ai_agent(
 ) -> Response:
     """Remove an AI agent; routing forgets it and its open conversations go to the humans."""
     ai_agent = await service.get(session, app_id=principal.app_id or "", ai_agent_id=ai_agent_id)
-    await service.delete(session, ai_agent=ai_agent)
-    await commit(session, broker)
+    await actions.delete_ai_agent(session, broker, ai_agent=ai_agent)
     return Response(status_code=204)

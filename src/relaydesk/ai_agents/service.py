@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.ai_agents.base import ConfigInvalid, Connector
-from relaydesk.ai_agents.models import AIAgent
+from relaydesk.ai_agents.models import AIAgent, AIAgentSession
 from relaydesk.ai_agents.registry import connector_class
 from relaydesk.ai_agents.schemas import AIAgentOut
 from relaydesk.contacts.service import normalize_language
@@ -206,12 +206,22 @@ def _is_masked(value: Any) -> bool:
 
 
 async def delete(session: AsyncSession, *, ai_agent: AIAgent) -> None:
-    """Remove an AI agent: routing drops it and its conversations go to the humans."""
-    from relaydesk.routing import service as routing
-
+    """Mark an AI agent deleted (routing then drops it and hands its conversations over)."""
     ai_agent.deleted_at = utcnow()
     await session.flush()
-    await routing.ai_agent_deleted(session, ai_agent=ai_agent)
+
+
+async def save_state(
+    session: AsyncSession, *, conversation_id: str, ai_agent_id: str, state: dict[str, Any]
+) -> None:
+    """Keep the connector's state for the conversation (Lex session, Dialogflow contexts)."""
+    row = await session.get(AIAgentSession, (conversation_id, ai_agent_id))
+    if row is None:
+        session.add(
+            AIAgentSession(conversation_id=conversation_id, ai_agent_id=ai_agent_id, state=state)
+        )
+    elif row.state != state:
+        row.state = state
 
 
 class ConnectorPool:

@@ -19,20 +19,19 @@ import random
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
+from relaydesk.actions import turns
 from relaydesk.ai_agents import jobs
 from relaydesk.ai_agents.base import (
     ConnectorError,
     ContactInfo,
     Turn,
     TurnResult,
-    actions_from_messages,
 )
 from relaydesk.ai_agents.models import AIAgent, AIAgentSession, BotTurn
 from relaydesk.ai_agents.service import ConnectorPool
@@ -40,9 +39,8 @@ from relaydesk.config import Settings
 from relaydesk.contacts.models import Contact
 from relaydesk.conversations.models import Conversation
 from relaydesk.db import utcnow
-from relaydesk.events import Broker, commit
+from relaydesk.events import Broker
 from relaydesk.messages.models import Message
-from relaydesk.routing import engine
 
 log = logging.getLogger("relaydesk.ai_agents.worker")
 
@@ -304,118 +302,21 @@ class TurnWorker:
         return row
 
     async def _finish(self, seq: int, turn: Turn, bot_name: str, result: TurnResult) -> None:
-        """Post the reply and apply its actions, exactly once."""
-        from relaydesk.conversations.service import emit_updated, set_status
-        from relaydesk.messages import service as messages
-        from relaydesk.routing import service as routing
-
-        actions = actions_from_messages(result.messages)
-        reroutes = bool(actions.handoff or result.human_handoff or result.hangup)
+        """Post the reply and apply its actions, exactly once (under the lease)."""
         async with self.maker() as session:
             row = await self._locked_turn(session, seq)
-            if row is None:
-                return
-            conversation = await self._lock_conversation(session, row, routing_first=reroutes)
-            row.status = "done"
-            row.finished_at = utcnow()
-            if (
-                conversation.assignee_type != "ai_agent"
-                or conversation.assignee_id != row.ai_agent_id
-            ):
-                log.warning(
-                    "turn %s: AI agent %s lost the assignment of %s; reply not posted: %r",
-                    seq,
-                    row.ai_agent_id,
-                    conversation.id,
-                    [m.text for m in result.messages],
-                )
-                row.last_error = "reply arrived after the AI agent lost the assignment"
-                await commit(session, self.broker)
-                return
-            if result.state != turn.state:  # most turns leave the connector's state alone
-                await self._save_state(session, conversation.id, row.ai_agent_id, result.state)
-            for bot_message in result.messages:
-                if bot_message.visible:
-                    await messages.create(
-                        session,
-                        conversation=conversation,
-                        sender_type="ai_agent",
-                        sender_id=row.ai_agent_id,
-                        sender_name=bot_name,
-                        text=bot_message.text,
-                        metadata=dict(bot_message.metadata),
-                    )
-            request: engine.HandoffRequest | None = None
-            detail: str | None = None
-            if actions.handoff is not None:
-                h = actions.handoff
-                event = (
-                    engine.AIEvent(name=str(h.event.get("name")), data=h.event.get("data") or {})
-                    if h.event and h.event.get("name")
-                    else None
-                )
-                request = engine.Handoff(assign_to=h.assign_to, assign_team=h.team_id, event=event)
-            elif result.human_handoff:
-                request = engine.Handoff(assign_to="")
-                detail = "provider_handoff"
-            elif result.hangup:
-                request = engine.HangUp(detail=result.hangup_detail)
-                detail = result.hangup_detail
-            if request is not None:
-                await routing.ai_handoff(
+            if row is not None:
+                await turns.finish_turn(
                     session,
-                    conversation=conversation,
-                    ai_agent_id=row.ai_agent_id,
-                    request=request,
-                    detail=detail,
+                    self.broker,
+                    row=row,
+                    state_before=turn.state,
+                    bot_name=bot_name,
+                    result=result,
                 )
-            if actions.resolve and conversation.status == "open":
-                await set_status(
-                    session,
-                    conversation=conversation,
-                    status="resolved",
-                    actor=("ai_agent", row.ai_agent_id),
-                )
-                await emit_updated(session, conversation)
-            await commit(session, self.broker)
-
-    async def _lock_conversation(
-        self, session: AsyncSession, row: BotTurn, *, routing_first: bool
-    ) -> Conversation:
-        """The turn's conversation, locked; the app's routing row first when routing follows.
-
-        Routing takes the routing-settings row before conversation rows everywhere (see
-        routing/service.py); taking them in the other order here could deadlock with a
-        takeover or an assignment of the same conversation.
-        """
-        from relaydesk.routing import service as routing
-
-        if routing_first:
-            await routing.lock_settings(session, app_id=row.app_id)
-        query = select(Conversation).where(Conversation.id == row.conversation_id)
-        if self.is_postgres:
-            query = query.with_for_update()
-        conversation = await session.scalar(query)
-        assert conversation is not None
-        return conversation
-
-    async def _save_state(
-        self, session: AsyncSession, conversation_id: str, ai_agent_id: str, state: dict[str, Any]
-    ) -> None:
-        row = await session.get(AIAgentSession, (conversation_id, ai_agent_id))
-        if row is None:
-            session.add(
-                AIAgentSession(
-                    conversation_id=conversation_id, ai_agent_id=ai_agent_id, state=state
-                )
-            )
-        elif row.state != state:
-            row.state = state
 
     async def _failed(self, seq: int, error: ConnectorError) -> None:
         """Retry transient failures with backoff; after the last try hand over (ai_error)."""
-        from relaydesk.routing import service as routing
-
         async with self.maker() as session:
             row = await self._locked_turn(session, seq)
             if row is None:
@@ -435,18 +336,7 @@ class TurnWorker:
                 await session.commit()
                 return
             log.error("turn %s failed for good after %s attempts: %s", seq, row.attempts, message)
-            row.status = "failed"
-            row.finished_at = utcnow()
-            conversation = await self._lock_conversation(session, row, routing_first=True)
-            if conversation.status == "open":
-                await routing.ai_handoff(
-                    session,
-                    conversation=conversation,
-                    ai_agent_id=row.ai_agent_id,
-                    request=engine.AIFailure(detail=message),
-                    detail=message,
-                )
-            await commit(session, self.broker)
+            await turns.fail_turn(session, self.broker, row=row, error=message)
 
 
 async def start(app: FastAPI) -> Callable[[], Awaitable[None]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from relaydesk.actions import apps as actions
 from relaydesk.apps import service
 from relaydesk.apps.models import App
 from relaydesk.apps.schemas import (
@@ -17,7 +18,6 @@ from relaydesk.apps.schemas import (
 )
 from relaydesk.deps import Admin, BrokerDep, PrincipalDep, SecretBoxDep, SessionDep
 from relaydesk.errors import Forbidden
-from relaydesk.events import commit
 
 router = APIRouter(prefix="/api/v1", tags=["apps"])
 
@@ -35,8 +35,7 @@ async def create_app(
     """Create an app (operator token only); the answer holds its first API key."""
     if principal.kind != "operator":
         raise Forbidden("Only the operator token may create apps.", code="operator_required")
-    app, key = await service.create(session, name=body.name)
-    await commit(session, broker)
+    app, key = await actions.create_app(session, broker, name=body.name)
     return AppCreated(id=app.id, name=app.name, api_key=key)
 
 
@@ -52,12 +51,8 @@ async def update_own_app(
 ) -> AppOut:
     """Rename the app or set up widget identity verification."""
     app = await service.get(session, app_id=principal.app_id or "")
-    if body.require_user_hash and not (body.verification_secret or app.verification_secret_enc):
-        from relaydesk.errors import Invalid
-
-        raise Invalid("Identity verification needs a verification_secret.")
-    await service.update(session, app=app, box=box, **body.model_dump(exclude_unset=True))
-    await commit(session, broker)
+    changes = body.model_dump(exclude_unset=True)
+    await actions.update_app(session, broker, app=app, box=box, changes=changes)
     return _app_out(app)
 
 
@@ -66,10 +61,9 @@ async def create_api_key(
     body: ApiKeyCreate, session: SessionDep, principal: Admin, broker: BrokerDep
 ) -> ApiKeyCreated:
     """A new API key for the caller's app; the key is shown only in this answer."""
-    key, secret = await service.create_api_key(
-        session, app_id=principal.app_id or "", name=body.name
+    key, secret = await actions.create_api_key(
+        session, broker, app_id=principal.app_id or "", name=body.name
     )
-    await commit(session, broker)
     return ApiKeyCreated(
         id=key.id, name=key.name, prefix=key.prefix, created_at=key.created_at, key=secret
     )
@@ -86,6 +80,5 @@ async def delete_api_key(
     key_id: str, session: SessionDep, principal: Admin, broker: BrokerDep
 ) -> Response:
     """Revoke a key at once."""
-    await service.delete_api_key(session, app_id=principal.app_id or "", key_id=key_id)
-    await commit(session, broker)
+    await actions.delete_api_key(session, broker, app_id=principal.app_id or "", key_id=key_id)
     return Response(status_code=204)

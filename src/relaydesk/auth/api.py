@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 
-from relaydesk.agents.models import Agent
+from relaydesk.actions import access
 from relaydesk.agents.schemas import AgentOut, LoginIn, LoginOut
-from relaydesk.auth import service
 from relaydesk.deps import BrokerDep, CurrentAgent, SessionDep, SettingsDep, bearer_token
-from relaydesk.errors import Unauthorized
-from relaydesk.events import commit, emit_revoked
 from relaydesk.ratelimit import client_ip
-from relaydesk.security import hash_token, verify_password
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -31,21 +26,10 @@ async def login(
     """
     ip = client_ip(request)
     await request.app.state.limiter.check("login", f"{ip}:{body.email.lower()}")
-    candidates = await session.scalars(
-        select(Agent).where(Agent.email == body.email.lower(), Agent.deleted_at.is_(None))
+    agent, token = await access.login(
+        session, broker, settings=settings, email=body.email, password=body.password
     )
-    for agent in candidates:
-        if verify_password(agent.password_hash, body.password):
-            token = await service.issue(
-                session,
-                app_id=agent.app_id,
-                principal_type="agent",
-                principal_id=agent.id,
-                ttl_s=settings.token_ttl_s,
-            )
-            await commit(session, broker)
-            return LoginOut(token=token, agent=AgentOut.model_validate(agent))
-    raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+    return LoginOut(token=token, agent=AgentOut.model_validate(agent))
 
 
 @router.post("/logout", status_code=204)
@@ -53,8 +37,5 @@ async def logout(
     request: Request, session: SessionDep, agent: CurrentAgent, broker: BrokerDep
 ) -> Response:
     """Revoke the token used for this call."""
-    token = bearer_token(request) or ""
-    await service.revoke(session, token=token)
-    emit_revoked(session, app_id=agent.app_id, token_hash=hash_token(token))
-    await commit(session, broker)
+    await access.logout(session, broker, app_id=agent.app_id, token=bearer_token(request) or "")
     return Response(status_code=204)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import APIRouter, Query, Request
 
-from relaydesk.apps.models import App
-from relaydesk.auth import service as auth_service
+from relaydesk.actions import access
 from relaydesk.contacts import service
 from relaydesk.contacts.schemas import ContactOut, ContactUpdate, WidgetSessionIn, WidgetSessionOut
 from relaydesk.deps import (
@@ -18,10 +15,8 @@ from relaydesk.deps import (
     SettingsDep,
     Staff,
 )
-from relaydesk.errors import Forbidden, NotFound, Unauthorized
-from relaydesk.events import Event, commit, emit
+from relaydesk.errors import NotFound
 from relaydesk.ratelimit import client_ip
-from relaydesk.security import hmac_hex
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
 
@@ -57,23 +52,13 @@ async def update_contact(
     broker: BrokerDep,
 ) -> ContactOut:
     """Staff update any contact; a contact updates itself (the widget's updateUser)."""
-    if principal.kind == "contact" and principal.id != contact_id:
-        raise NotFound("No such contact.")
-    contact = await service.get(session, app_id=principal.app_id or "", contact_id=contact_id)
-    service.update(contact, body.model_dump(exclude_unset=True))
-    await session.flush()
-    out = ContactOut.model_validate(contact)
-    emit(
+    return await access.update_contact(
         session,
-        Event(
-            type="contact.updated",
-            app_id=contact.app_id,
-            contact_id=contact.id,
-            data=out.model_dump(mode="json"),
-        ),
+        broker,
+        principal=principal,
+        contact_id=contact_id,
+        changes=body.model_dump(exclude_unset=True),
     )
-    await commit(session, broker)
-    return out
 
 
 @router.post("/widget/session", response_model=WidgetSessionOut)
@@ -87,31 +72,7 @@ async def widget_session(
 ) -> WidgetSessionOut:
     """A contact token for the chat widget (no bearer token needed: the app id is public)."""
     await request.app.state.limiter.check("widget_session", client_ip(request))
-    app = await session.get(App, body.app_id)
-    if app is None:
-        raise NotFound("No such app.")
-    # verify when the app requires it, or when a hash is sent and the app can check it
-    if app.require_user_hash or (body.user_hash and app.verification_secret_enc):
-        if not app.verification_secret_enc:
-            raise Forbidden("This app has no identity verification secret.")
-        expected = hmac_hex(box.decrypt(app.verification_secret_enc), body.external_id)
-        if not body.user_hash or not hmac.compare_digest(expected, body.user_hash.lower()):
-            raise Unauthorized("user_hash does not match external_id.", code="invalid_user_hash")
-    contact = await service.upsert(
-        session,
-        app_id=app.id,
-        external_id=body.external_id,
-        name=body.name,
-        email=body.email,
-        language=body.language,
+    contact, token = await access.open_widget_session(
+        session, broker, settings=settings, box=box, body=body
     )
-    token = await auth_service.issue(
-        session,
-        app_id=app.id,
-        principal_type="contact",
-        principal_id=contact.id,
-        ttl_s=settings.token_ttl_s,
-    )
-    out = ContactOut.model_validate(contact)
-    await commit(session, broker)
-    return WidgetSessionOut(token=token, contact=out)
+    return WidgetSessionOut(token=token, contact=ContactOut.model_validate(contact))

@@ -7,7 +7,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relaydesk.contacts import service as contacts
+from relaydesk.actions import conversations
+from relaydesk.actions.messages import post_message as post
 from relaydesk.conversations import service
 from relaydesk.conversations.models import Conversation
 from relaydesk.conversations.schemas import (
@@ -18,11 +19,9 @@ from relaydesk.conversations.schemas import (
     ReadIn,
 )
 from relaydesk.deps import AppPrincipal, BrokerDep, Principal, SessionDep, SettingsDep, Staff
-from relaydesk.errors import Forbidden, Invalid, NotFound
-from relaydesk.events import Event, commit, emit
+from relaydesk.errors import Forbidden
 from relaydesk.messages import service as messages
-from relaydesk.messages.schemas import MessageIn, MessageOut, SenderIn
-from relaydesk.routing import service as routing
+from relaydesk.messages.schemas import MessageIn, MessageOut
 from relaydesk.schemas import Ref
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -32,15 +31,13 @@ async def visible_conversation(
     session: AsyncSession, principal: Principal, conversation_id: str, *, for_update: bool = False
 ) -> Conversation:
     """The conversation if the caller may see it (contacts: only their own), else 404."""
-    conversation = await service.get(
+    return await service.get(
         session,
         app_id=principal.app_id or "",
         conversation_id=conversation_id,
+        contact_id=principal.own_contact_id,
         for_update=for_update,
     )
-    if principal.kind == "contact" and conversation.contact_id != principal.id:
-        raise NotFound("No such conversation.")
-    return conversation
 
 
 def for_caller(principal: Principal, conversation: ConversationOut) -> ConversationOut:
@@ -54,60 +51,6 @@ def for_caller(principal: Principal, conversation: ConversationOut) -> Conversat
     )
 
 
-async def _resolve_sender(
-    session: AsyncSession, principal: Principal, conversation: Conversation, body: MessageIn
-) -> tuple[str, str | None]:
-    """Who sends: the caller for agent/contact tokens; ``sender`` for API keys."""
-    if principal.kind == "contact":
-        if body.sender and body.sender.type != "contact":
-            raise Invalid("A contact can only send as itself.", code="invalid_sender")
-        return "contact", principal.id
-    if principal.kind == "agent":
-        if body.sender and (
-            body.sender.type != "agent" or body.sender.id not in (None, principal.id)
-        ):
-            raise Invalid("An agent can only send as itself.", code="invalid_sender")
-        return "agent", principal.id
-    if body.sender is None:
-        raise Invalid("sender is required with an API key.", code="sender_required")
-    if body.sender.type == "contact":
-        if body.sender.id not in (None, conversation.contact_id):
-            raise Invalid("sender.id is not this conversation's contact.", code="invalid_sender")
-        return "contact", conversation.contact_id
-    if not body.sender.id:
-        raise Invalid("sender.id is required for an agent.", code="invalid_sender")
-    from relaydesk.agents import service as agents
-
-    try:
-        await agents.get(session, app_id=conversation.app_id, agent_id=body.sender.id)
-    except NotFound as exc:
-        raise Invalid("sender.id is not an agent of this app.", code="invalid_sender") from exc
-    return "agent", body.sender.id
-
-
-async def _post_message(
-    session: AsyncSession,
-    settings: SettingsDep,
-    principal: Principal,
-    conversation: Conversation,
-    body: MessageIn,
-) -> tuple[MessageOut, bool]:
-    messages.validate(body, settings)
-    sender_type, sender_id = await _resolve_sender(session, principal, conversation, body)
-    message, created = await messages.create(
-        session,
-        conversation=conversation,
-        sender_type=sender_type,
-        sender_id=sender_id,
-        text=body.text,
-        attachments=[a.model_dump(mode="json") for a in body.attachments],
-        location=body.location.model_dump() if body.location else None,
-        metadata=body.metadata,
-        client_message_id=body.client_message_id,
-    )
-    return messages.out(message), created
-
-
 @router.post("", status_code=201, response_model=ConversationOut)
 async def create_conversation(
     body: ConversationCreate,
@@ -117,45 +60,10 @@ async def create_conversation(
     broker: BrokerDep,
 ) -> ConversationOut:
     """Start a conversation; routing runs before the answer, so it shows the assignee."""
-    app_id = principal.app_id or ""
-    if body.message is not None:
-        messages.validate(body.message, settings)
-    if principal.kind == "contact":
-        assert principal.contact is not None
-        if body.contact and body.contact.external_id != principal.contact.external_id:
-            raise Invalid("A contact can only start its own conversations.", code="invalid_contact")
-        if body.assign_to is not None:
-            raise Invalid("A contact cannot choose the assignee.", code="invalid_assign_to")
-        contact = await contacts.get(session, app_id=app_id, contact_id=principal.contact.id)
-        if body.contact:
-            contacts.update(contact, body.contact.model_dump(exclude={"external_id"}))
-    else:
-        if body.contact is None:
-            raise Invalid("contact is required.", code="contact_required")
-        contact = await contacts.upsert(session, app_id=app_id, **body.contact.model_dump())
-    conversation = await service.create(
-        session,
-        app_id=app_id,
-        contact=contact,
-        channel=body.channel,
-        title=body.title,
-        metadata=body.metadata,
+    result = await conversations.create_conversation(
+        session, broker, settings=settings, principal=principal, body=body
     )
-    await service.emit_updated(session, conversation, "conversation.created")
-    await routing.route_new(
-        session,
-        conversation=conversation,
-        explicit=body.assign_to.model_dump() if body.assign_to else None,
-        actor=principal.actor,
-    )
-    if body.message is not None:
-        first = body.message
-        if first.sender is None and principal.kind == "api_key":
-            first = first.model_copy(update={"sender": SenderIn(type="contact")})
-        await _post_message(session, settings, principal, conversation, first)
-    result = for_caller(principal, await service.out(session, conversation))
-    await commit(session, broker)
-    return result
+    return for_caller(principal, result)
 
 
 @router.get("")
@@ -215,25 +123,9 @@ async def update_conversation(
     broker: BrokerDep,
 ) -> ConversationOut:
     """Change the title, resolve, reopen or mark as spam."""
-    if body.status is not None:
-        # a status change may route (dequeue, reopen): routing row before conversation row,
-        # the order the routing service uses, or PostgreSQL may deadlock
-        await routing.lock_settings(session, app_id=principal.app_id or "")
-    conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
-    if body.title is not None:
-        conversation.title = body.title
-    if body.status is not None:
-        target: str = body.status
-        if target == "open" and conversation.status == "waiting":
-            target = "waiting"  # still queued: reopening changes nothing
-        await service.set_status(
-            session, conversation=conversation, status=target, actor=principal.actor
-        )
-    await session.flush()
-    await service.emit_updated(session, conversation)
-    result = await service.out(session, conversation)
-    await commit(session, broker)
-    return result
+    return await conversations.update_conversation(
+        session, broker, principal=principal, conversation_id=conversation_id, body=body
+    )
 
 
 @router.get("/{conversation_id}/assignments")
@@ -243,28 +135,6 @@ async def list_assignments(
     """Why the conversation landed where it did: every change of assignee, oldest first."""
     conversation = await visible_conversation(session, principal, conversation_id)
     return {"items": await service.assignments(session, conversation_id=conversation.id)}
-
-
-async def _locked_for_message(
-    session: AsyncSession, principal: Principal, conversation_id: str
-) -> Conversation:
-    """The conversation locked for a new message, in the routing lock order.
-
-    A contact's message into a resolved conversation reopens it through routing, which locks
-    the app's routing row; the routing service takes that row before conversation rows, so
-    here it must come first too (else PostgreSQL may deadlock). If the conversation was
-    resolved, let the conversation lock go and start over in that order (rare: the usual
-    message takes one locked read and no routing lock).
-    """
-    conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
-    if conversation.status == "resolved":
-        app_id = conversation.app_id  # read before the rollback expires the row
-        await session.rollback()  # nothing written yet: only the conversation lock is let go
-        await routing.lock_settings(session, app_id=app_id)
-        conversation = await visible_conversation(
-            session, principal, conversation_id, for_update=True
-        )
-    return conversation
 
 
 @router.post("/{conversation_id}/messages", status_code=201, response_model=MessageOut)
@@ -278,12 +148,16 @@ async def post_message(
     broker: BrokerDep,
 ) -> MessageOut:
     """Store a message; a repeated ``client_message_id`` answers 200 with the first one."""
-    conversation = await _locked_for_message(session, principal, conversation_id)
-    result, created = await _post_message(session, settings, principal, conversation, body)
+    result, created = await post(
+        session,
+        broker,
+        settings=settings,
+        principal=principal,
+        conversation_id=conversation_id,
+        body=body,
+    )
     if not created:
         response.status_code = 200
-        return result
-    await commit(session, broker)
     return result
 
 
@@ -307,20 +181,7 @@ async def typing(
 ) -> Response:
     """Tell the other side that the caller is typing (not stored)."""
     conversation = await visible_conversation(session, principal, conversation_id)
-    emit(
-        session,
-        Event(
-            type="typing",
-            app_id=conversation.app_id,
-            conversation_id=conversation.id,
-            contact_id=conversation.contact_id,
-            data={
-                "conversation_id": conversation.id,
-                "sender": {"type": principal.kind, "id": principal.id},
-            },
-        ),
-    )
-    await commit(session, broker)
+    await conversations.send_typing(session, broker, conversation=conversation, principal=principal)
     return Response(status_code=204)
 
 
@@ -343,16 +204,15 @@ async def mark_read(
     if principal.kind not in ("contact", "agent"):
         raise Forbidden("Read marks belong to contacts and agents.", code="reader_required")
     conversation = await visible_conversation(session, principal, conversation_id)
-    mark = await service.mark_read(
+    mark = await conversations.mark_read(
         session,
+        broker,
         conversation=conversation,
         reader_type=principal.kind,
         reader_id=principal.id or "",
         message_id=body.message_id if body else None,
     )
-    result = service.read_out(mark) if mark is not None else {"message_id": None}
-    await commit(session, broker)
-    return result
+    return service.read_out(mark) if mark is not None else {"message_id": None}
 
 
 @router.get("/{conversation_id}/reads")

@@ -23,13 +23,23 @@ from relaydesk.schemas import Ref
 
 
 async def get(
-    session: AsyncSession, *, app_id: str, conversation_id: str, for_update: bool = False
+    session: AsyncSession,
+    *,
+    app_id: str,
+    conversation_id: str,
+    contact_id: str | None = None,
+    for_update: bool = False,
 ) -> Conversation:
-    query = select(Conversation).where(Conversation.id == conversation_id)
+    """The app's conversation (only the contact's own when ``contact_id`` is given), else 404."""
+    query = select(Conversation).where(
+        Conversation.id == conversation_id, Conversation.app_id == app_id
+    )
+    if contact_id is not None:
+        query = query.where(Conversation.contact_id == contact_id)
     if for_update:  # a locked read is a fresh one, even if the row was read before
         query = query.with_for_update().execution_options(populate_existing=True)
     conversation = await session.scalar(query)
-    if conversation is None or conversation.app_id != app_id:
+    if conversation is None:
         raise NotFound("No such conversation.")
     return conversation
 
@@ -203,21 +213,29 @@ async def list(  # noqa: A001
     return rows[:limit], next_cursor
 
 
-async def set_status(
-    session: AsyncSession, *, conversation: Conversation, status: str, actor: tuple[str, str | None]
-) -> None:
-    """Resolve, reopen or mark as spam; routing frees capacity or re-routes."""
-    from relaydesk.routing import service as routing
-
+async def set_status(session: AsyncSession, *, conversation: Conversation, status: str) -> str:
+    """Resolve, reopen or mark as spam; returns the previous status (routing reacts next)."""
     previous = conversation.status
     if previous == status:
-        return
+        return previous
     conversation.status = status
     conversation.updated_at = utcnow()
     if status != "waiting":
         conversation.queued_at = None
     await session.flush()
-    await routing.status_changed(session, conversation=conversation, previous=previous, actor=actor)
+    return previous
+
+
+async def add_participant(
+    session: AsyncSession, *, conversation_id: str, type_: str, id_: str
+) -> None:
+    """Remember that an agent or AI agent took part in the conversation."""
+    key = (conversation_id, type_, id_)
+    if await session.get(Participant, key) is None:
+        session.add(
+            Participant(conversation_id=conversation_id, participant_type=type_, participant_id=id_)
+        )
+        await session.flush()
 
 
 async def emit_updated(

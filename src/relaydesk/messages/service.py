@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.config import Settings
-from relaydesk.conversations.models import Conversation, Participant
+from relaydesk.conversations.models import Conversation
+from relaydesk.conversations.service import add_participant
 from relaydesk.db import new_id, utcnow
 from relaydesk.errors import Invalid, NotFound
 from relaydesk.events import Event, emit
@@ -72,10 +73,8 @@ async def create(
 ) -> tuple[Message, bool]:
     """Store a message (or find the earlier one with the same client_message_id).
 
-    Returns (message, created). Emits ``message.created`` and lets routing react.
+    Returns (message, created). Emits ``message.created``.
     """
-    from relaydesk.routing import service as routing
-
     if client_message_id:
         earlier = await session.scalar(
             select(Message).where(
@@ -135,8 +134,6 @@ async def create(
             data=out(message).model_dump(mode="json"),
         ),
     )
-    if sender_type == "contact":
-        await routing.contact_wrote(session, conversation=conversation, message=message)
     return message, True
 
 
@@ -153,18 +150,6 @@ async def _display_name(
         return None
     row = await session.get(model, sender_id)
     return getattr(row, "name", None) if row is not None else None
-
-
-async def add_participant(
-    session: AsyncSession, *, conversation_id: str, type_: str, id_: str
-) -> None:
-    """Remember that an agent or AI agent took part in the conversation."""
-    key = (conversation_id, type_, id_)
-    if await session.get(Participant, key) is None:
-        session.add(
-            Participant(conversation_id=conversation_id, participant_type=type_, participant_id=id_)
-        )
-        await session.flush()
 
 
 async def list(  # noqa: A001

@@ -2,6 +2,8 @@
 
 :class:`Router` holds one routing operation's locked settings and keeps its snapshot
 current as decisions are applied, so a run of decisions (the queue) sees each other's load.
+It records what it applied (:attr:`Router.applied`): the action that owns the transaction
+starts the AI turns those decisions ask for (a welcome, a named event).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relaydesk.ai_agents import jobs
 from relaydesk.conversations.models import Assignment, Conversation
+from relaydesk.conversations.service import add_participant, out
 from relaydesk.db import utcnow
 from relaydesk.events import Event, emit
 from relaydesk.routing import engine
@@ -21,6 +23,8 @@ from relaydesk.routing.snapshot import conversation_view, load_snapshot, lock_se
 
 Actor = tuple[str, str | None]
 SYSTEM: Actor = ("system", None)
+#: a conversation and the decision written for it
+Applied = tuple[Conversation, engine.Decision]
 
 
 async def _save_pointer(session: AsyncSession, *, app_id: str, scope: str, last_id: str) -> None:
@@ -41,6 +45,7 @@ class Router:
         self.session = session
         self.settings = settings
         self.snapshot = snap
+        self.applied: list[Applied] = []
 
     @classmethod
     async def open(cls, session: AsyncSession, *, app_id: str) -> Router:
@@ -55,11 +60,9 @@ class Router:
         actor: Actor,
         detail: str | None = None,
     ) -> None:
-        """Write the decision: conversation, pointers, audit row, participant, events, turns."""
+        """Write the decision: conversation, pointers, audit row, participant, events."""
         session = self.session
-        before = conversation_view(
-            conversation
-        )  # apply_decision reads only its status and assignee
+        before = conversation_view(conversation)  # apply_decision reads status and assignee
         prev_type, prev_id = conversation.assignee_type, conversation.assignee_id
         new = decision.assignee
         conversation.assignee_type = new.type if new else None
@@ -91,35 +94,13 @@ class Router:
             )
         )
         if new is not None:
-            from relaydesk.messages.service import add_participant
-
             await add_participant(
                 session, conversation_id=conversation.id, type_=new.type, id_=new.id
             )
         await session.flush()
         self.snapshot = engine.apply_decision(self.snapshot, decision, previous=before)
         await _emit_assigned(session, conversation, decision, actor)
-        if new is not None and new.type == "ai_agent":
-            if decision.send_event is not None:
-                await jobs.enqueue(
-                    session,
-                    app_id=conversation.app_id,
-                    conversation_id=conversation.id,
-                    ai_agent_id=new.id,
-                    kind="event",
-                    event={
-                        "name": decision.send_event.name,
-                        "data": dict(decision.send_event.data or {}),
-                    },
-                )
-            elif decision.send_welcome:
-                await jobs.enqueue(
-                    session,
-                    app_id=conversation.app_id,
-                    conversation_id=conversation.id,
-                    ai_agent_id=new.id,
-                    kind="welcome",
-                )
+        self.applied.append((conversation, decision))
 
     async def dequeue(self, *, actor: Actor = SYSTEM, limit: int = 500) -> int:
         """Assign waiting conversations, oldest first, while someone is eligible."""
@@ -148,8 +129,6 @@ class Router:
 async def _emit_assigned(
     session: AsyncSession, conversation: Conversation, decision: engine.Decision, actor: Actor
 ) -> None:
-    from relaydesk.conversations.service import out
-
     data = (await out(session, conversation)).model_dump(mode="json")
     data["assignment"] = {
         "reason": decision.reason,
@@ -175,22 +154,4 @@ async def _emit_assigned(
                 conversation_id=conversation.id,
                 data=data,
             ),
-        )
-
-
-async def greet(
-    session: AsyncSession, conversation: Conversation, settings: RoutingSettings, kind: str
-) -> None:
-    """Post the app's welcome or away message as a system message (routing.md §3)."""
-    from relaydesk.messages import service as messages
-
-    text = settings.welcome_message if kind == "welcome_message" else settings.away_message
-    if text:
-        await messages.create(
-            session,
-            conversation=conversation,
-            sender_type="system",
-            sender_id=None,
-            text=text,
-            metadata={"relaydesk": kind},
         )

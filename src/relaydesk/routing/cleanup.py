@@ -16,7 +16,7 @@ from relaydesk.agents.models import Agent
 from relaydesk.ai_agents.models import AIAgent
 from relaydesk.conversations.models import Conversation
 from relaydesk.routing import engine
-from relaydesk.routing.apply import SYSTEM, Router
+from relaydesk.routing.apply import SYSTEM, Applied, Router
 from relaydesk.routing.models import RotationPointer
 from relaydesk.routing.snapshot import conversation_snapshot, load_snapshot, lock_settings
 from relaydesk.teams.models import Team
@@ -56,7 +56,7 @@ async def reroute_agent(
         await router.apply(conversation, decision, actor=SYSTEM)
 
 
-async def team_deleted(session: AsyncSession, *, team: Team) -> None:
+async def team_deleted(session: AsyncSession, *, team: Team) -> list[Applied]:
     """A team goes: its channel rules are dropped and its conversations lose the team.
 
     Waiting conversations that were held for the team can then go to anyone eligible.
@@ -87,6 +87,7 @@ async def team_deleted(session: AsyncSession, *, team: Team) -> None:
         pointers=router.snapshot.pointers,
     )
     await router.dequeue()
+    return router.applied
 
 
 def _rule_targets(rule: dict[str, Any], type_: str, id_: str) -> bool:
@@ -106,7 +107,7 @@ async def _repoint(session: AsyncSession, *, app_id: str, gone: str, previous: s
         await session.execute(sa_delete(RotationPointer).where(*where))
 
 
-async def agent_deleted(session: AsyncSession, *, agent: Agent) -> None:
+async def agent_deleted(session: AsyncSession, *, agent: Agent) -> list[Applied]:
     """An agent goes: settings forget them, their open conversations follow the human rules.
 
     The caller has marked the agent deleted (and flushed) before calling; the rotation
@@ -141,9 +142,10 @@ async def agent_deleted(session: AsyncSession, *, agent: Agent) -> None:
     await session.flush()
     router = Router(session, settings, await load_snapshot(session, settings=settings))
     await reroute_agent(router, agent.id, respect_setting=False, detail="agent_deleted")
+    return router.applied
 
 
-async def ai_agent_deleted(session: AsyncSession, *, ai_agent: AIAgent) -> None:
+async def ai_agent_deleted(session: AsyncSession, *, ai_agent: AIAgent) -> list[Applied]:
     """An AI agent goes: settings forget it, its open conversations go to the humans."""
     settings = await lock_settings(session, app_id=ai_agent.app_id)
     selected = list(settings.ai_agent_ids or [])
@@ -179,3 +181,4 @@ async def ai_agent_deleted(session: AsyncSession, *, ai_agent: AIAgent) -> None:
             router.snapshot, snap, reason="ai_handoff", detail="ai_agent_deleted"
         )
         await router.apply(conversation, decision, actor=SYSTEM)
+    return router.applied

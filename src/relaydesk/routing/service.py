@@ -2,30 +2,34 @@
 manual assignment, takeover and claim, AI handoffs, the queue position.
 
 Each operation locks the app's routing settings (see ``snapshot.py``), asks the pure engine
-and applies its decisions (``apply.py``) in the caller's transaction.
+and applies its decisions (``apply.py``) in the caller's transaction, and returns what it
+applied; the action that owns the transaction starts the AI turns those decisions ask for.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.agents.models import Agent
-from relaydesk.ai_agents import jobs
+from relaydesk.ai_agents.models import AIAgent
 from relaydesk.conversations.models import Conversation
 from relaydesk.errors import ApiError, Conflict, Invalid
-from relaydesk.messages.models import Message
 from relaydesk.routing import engine
-from relaydesk.routing.apply import SYSTEM, Actor, Router, greet
+from relaydesk.routing.apply import SYSTEM, Actor, Applied, Router
 from relaydesk.routing.cleanup import agent_deleted, ai_agent_deleted, reroute_agent, team_deleted
+from relaydesk.routing.models import RoutingSettings
+from relaydesk.routing.schemas import RoutingIn
 from relaydesk.routing.snapshot import conversation_snapshot, conversation_view, lock_settings
+from relaydesk.teams.models import Team
 
 __all__ = [
     "SYSTEM",
     "Actor",
+    "Applied",
     "agent_deleted",
     "ai_agent_deleted",
     "lock_settings",
@@ -45,17 +49,31 @@ async def route_new(
     conversation: Conversation,
     explicit: dict[str, Any] | None,
     actor: Actor,
-) -> None:
-    """Route a conversation that was just created (routing.md §2, §3)."""
+) -> tuple[list[Applied], Greeting | None]:
+    """Route a conversation that was just created (routing.md §2, §3).
+
+    Returns what was applied and the welcome or away message to post, if the app has one
+    for the outcome (an AI agent's welcome is its own turn instead).
+    """
     router = await Router.open(session, app_id=conversation.app_id)
     target = _target(explicit)
     if target is not None:
         await _check_target_exists(router.snapshot, target)
     decision = engine.route_new(router.snapshot, conversation_view(conversation), explicit=target)
-    greeting = engine.greeting(router.snapshot, decision)
+    kind = engine.greeting(router.snapshot, decision)
     await router.apply(conversation, decision, actor=actor)
-    if greeting != "ai_welcome":
-        await greet(session, conversation, router.settings, greeting)
+    settings = router.settings
+    text = {"welcome_message": settings.welcome_message, "away_message": settings.away_message}
+    message = text.get(kind)
+    return router.applied, Greeting(kind=kind, text=message) if message else None
+
+
+@dataclass(frozen=True)
+class Greeting:
+    """The system message routing.md §3 posts on a new conversation."""
+
+    kind: str  # "welcome_message" or "away_message"
+    text: str
 
 
 async def _check_target_exists(snapshot: engine.Snapshot, target: engine.Target) -> None:
@@ -70,30 +88,20 @@ async def _check_target_exists(snapshot: engine.Snapshot, target: engine.Target)
         )
 
 
-async def contact_wrote(
-    session: AsyncSession, *, conversation: Conversation, message: Message
-) -> None:
-    """A contact's message was stored: reopen a resolved conversation, feed its AI agent."""
-    if conversation.status == "resolved":
-        router = await Router.open(session, app_id=conversation.app_id)
-        snap = await conversation_snapshot(session, conversation)
-        decision = engine.reopen(router.snapshot, snap)
-        await router.apply(conversation, decision, actor=("contact", conversation.contact_id))
-    if conversation.status == "open" and conversation.assignee_type == "ai_agent":
-        media = bool(message.attachments or message.location) and not message.text
-        await jobs.enqueue(
-            session,
-            app_id=conversation.app_id,
-            conversation_id=conversation.id,
-            ai_agent_id=conversation.assignee_id or "",
-            kind="media" if media else "text",
-            message_id=message.id,
-        )
+async def contact_wrote(session: AsyncSession, *, conversation: Conversation) -> list[Applied]:
+    """A contact wrote into the conversation: a resolved one reopens by the rules."""
+    if conversation.status != "resolved":
+        return []
+    router = await Router.open(session, app_id=conversation.app_id)
+    snap = await conversation_snapshot(session, conversation)
+    decision = engine.reopen(router.snapshot, snap)
+    await router.apply(conversation, decision, actor=("contact", conversation.contact_id))
+    return router.applied
 
 
 async def status_changed(
     session: AsyncSession, *, conversation: Conversation, previous: str, actor: Actor
-) -> None:
+) -> list[Applied]:
     """Resolving (or spam) frees capacity: the queue moves on.
 
     Reopening (``PATCH status=open``) a resolved conversation keeps its assignee; one with
@@ -103,7 +111,8 @@ async def status_changed(
     if previous == "open" and conversation.assignee_type == "agent":
         router = await Router.open(session, app_id=conversation.app_id)
         await router.dequeue()
-    elif previous in ("resolved", "spam") and conversation.status == "open":
+        return router.applied
+    if previous in ("resolved", "spam") and conversation.status == "open":
         router = await Router.open(session, app_id=conversation.app_id)
         snap = router.snapshot
         kind, assignee_id = conversation.assignee_type, conversation.assignee_id
@@ -115,22 +124,86 @@ async def status_changed(
         if stranded:
             decision = engine.reopen(snap, await conversation_snapshot(session, conversation))
             await router.apply(conversation, decision, actor=actor)
+        return router.applied
+    return []
 
 
 async def agent_changed(
-    session: AsyncSession, *, agent: Agent, previous_status: str, previous_max: int | None
-) -> None:
+    session: AsyncSession, *, agent: Agent, previous_status: str
+) -> list[Applied]:
     """An agent's status or capacity changed: re-route on offline, then dequeue."""
     router = await Router.open(session, app_id=agent.app_id)
     if agent.status == "offline" and previous_status != "offline":
         await reroute_agent(router, agent.id, respect_setting=True, detail=None)
     await router.dequeue()
+    return router.applied
 
 
-# --- actions behind the routing endpoints and the turn queue -------------------------------
+# --- the rules themselves ------------------------------------------------------------------
 
 
-def _raise_refused(refused: engine.Refused) -> None:
+async def validate_rules(session: AsyncSession, *, app_id: str, body: RoutingIn) -> None:
+    """422 ``invalid_routing`` naming every unknown id and contradiction in the rules."""
+    problems: list[str] = []
+
+    async def known(model: type, ids: set[str]) -> set[str]:
+        if not ids:
+            return set()
+        query = select(model.id).where(model.app_id == app_id, model.id.in_(ids))  # type: ignore[attr-defined]
+        if hasattr(model, "deleted_at"):
+            query = query.where(model.deleted_at.is_(None))  # type: ignore[attr-defined]
+        return set(await session.scalars(query))
+
+    wanted: dict[str, set[str]] = {"agent": set(), "team": set(), "ai_agent": set()}
+    if body.default_agent_id:
+        wanted["agent"].add(body.default_agent_id)
+    wanted["ai_agent"].update(body.ai_routing.ai_agent_ids)
+    for rule in body.channel_rules:
+        wanted[rule.assign_to.type].add(rule.assign_to.id)
+    found = {
+        "agent": await known(Agent, wanted["agent"]),
+        "team": await known(Team, wanted["team"]),
+        "ai_agent": await known(AIAgent, wanted["ai_agent"]),
+    }
+    for kind, ids in wanted.items():
+        for i in sorted(ids - found[kind]):
+            problems.append(f"unknown {kind} id {i}")
+    channels = [r.channel for r in body.channel_rules]
+    for c in sorted({c for c in channels if channels.count(c) > 1}):
+        problems.append(f"more than one rule for channel {c}")
+    if body.ai_routing.enabled and not body.ai_routing.ai_agent_ids:
+        problems.append("ai_routing.enabled needs at least one AI agent")
+    if len(set(body.ai_routing.ai_agent_ids)) != len(body.ai_routing.ai_agent_ids):
+        problems.append("ai_routing.ai_agent_ids has duplicates")
+    if problems:
+        raise Invalid("; ".join(problems) + ".", code="invalid_routing", details=problems)
+
+
+def set_rules(row: RoutingSettings, body: RoutingIn) -> None:
+    """Write validated rules into the (locked) settings row."""
+    row.human_routing = body.human_routing
+    row.default_agent_id = body.default_agent_id
+    row.ai_enabled = body.ai_routing.enabled
+    row.ai_agent_ids = list(body.ai_routing.ai_agent_ids)
+    row.channel_rules = [r.model_dump() for r in body.channel_rules]
+    row.welcome_message = body.welcome_message or None
+    row.away_message = body.away_message or None
+    row.reassign_on_offline = body.reassign_on_offline
+
+
+# --- behind the routing endpoints and the turn queue ---------------------------------------
+
+
+async def hand_new_conversations_to(
+    session: AsyncSession, *, app_id: str, ai_agent_id: str
+) -> None:
+    """Turn AI routing on with this AI agent alone (the CLI import and the demo bot)."""
+    row = await lock_settings(session, app_id=app_id)
+    row.ai_enabled = True
+    row.ai_agent_ids = [ai_agent_id]
+
+
+def _refused(refused: engine.Refused) -> ApiError:
     messages = {
         "not_assigned_to_ai_agent": "The conversation is not assigned to an AI agent.",
         "conversation_not_open": "The conversation is not open.",
@@ -139,7 +212,7 @@ def _raise_refused(refused: engine.Refused) -> None:
         "unknown_team": "No such team.",
     }
     cls: type[ApiError] = Conflict if refused.http_status == 409 else Invalid
-    raise cls(messages.get(refused.code, refused.code), code=refused.code)
+    return cls(messages.get(refused.code, refused.code), code=refused.code)
 
 
 async def assign(
@@ -148,7 +221,7 @@ async def assign(
     conversation: Conversation,
     target: dict[str, Any],
     actor: Actor,
-) -> None:
+) -> list[Applied]:
     """Manual assignment to an agent, team or AI agent, or a re-run of the rules."""
     router = await Router.open(session, app_id=conversation.app_id)
     snap = await conversation_snapshot(session, conversation)
@@ -161,10 +234,10 @@ async def assign(
             router.snapshot, snap, engine.Target(type=target["type"], id=target["id"])
         )
     if isinstance(result, engine.Refused):
-        _raise_refused(result)
-        return
+        raise _refused(result)
     await router.apply(conversation, result, actor=actor)
     await router.dequeue()
+    return router.applied
 
 
 TAKE_RULES = {"takeover": engine.takeover, "claim": engine.claim}
@@ -177,16 +250,16 @@ async def take(
     agent_id: str,
     actor: Actor,
     how: Literal["takeover", "claim"],
-) -> None:
+) -> list[Applied]:
     """An agent takes the conversation: ``takeover`` from its AI agent (409 when no AI agent
     is the assignee) or ``claim`` of an open one (notify-everybody mode)."""
     router = await Router.open(session, app_id=conversation.app_id)
     snap = await conversation_snapshot(session, conversation)
     result = TAKE_RULES[how](router.snapshot, snap, agent_id)
     if isinstance(result, engine.Refused):
-        _raise_refused(result)
-        return
+        raise _refused(result)
     await router.apply(conversation, result, actor=actor)
+    return router.applied
 
 
 async def ai_handoff(
@@ -196,18 +269,18 @@ async def ai_handoff(
     ai_agent_id: str,
     request: engine.HandoffRequest,
     detail: str | None = None,
-) -> engine.Decision | None:
-    """Apply an AI agent's handoff, hang-up or failure (routing.md §4); None if nothing changed."""
+) -> list[Applied]:
+    """Apply an AI agent's handoff, hang-up or failure (routing.md §4); [] if nothing changed."""
     router = await Router.open(session, app_id=conversation.app_id)
     snap = await conversation_snapshot(session, conversation)
     result = engine.handoff(router.snapshot, snap, request, ai_agent_id=ai_agent_id)
     if isinstance(result, engine.NoChange):
-        return None
+        return []
     if detail and detail != result.detail:
         # the caller's reason (a connector error, a hang-up) first, then how the rules placed it
         result = replace(result, detail="; ".join(d for d in (detail, result.detail) if d))
     await router.apply(conversation, result, actor=("ai_agent", ai_agent_id))
-    return result
+    return router.applied
 
 
 async def waiting_position(session: AsyncSession, *, conversation: Conversation) -> int | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from relaydesk.actions import people as actions
 from relaydesk.deps import Admin, BrokerDep, SessionDep, Staff
-from relaydesk.events import commit
 from relaydesk.teams import service
 from relaydesk.teams.schemas import TeamCreate, TeamOut, TeamUpdate
 
@@ -16,12 +16,9 @@ router = APIRouter(prefix="/api/v1/teams", tags=["teams"])
 async def create_team(
     body: TeamCreate, session: SessionDep, principal: Admin, broker: BrokerDep
 ) -> TeamOut:
-    team = await service.create(
-        session, app_id=principal.app_id or "", name=body.name, member_ids=body.member_ids
+    return await actions.create_team(
+        session, broker, app_id=principal.app_id or "", name=body.name, member_ids=body.member_ids
     )
-    result = await service.out(session, team)
-    await commit(session, broker)
-    return result
 
 
 @router.get("")
@@ -41,10 +38,9 @@ async def update_team(
     team_id: str, body: TeamUpdate, session: SessionDep, principal: Admin, broker: BrokerDep
 ) -> TeamOut:
     team = await service.get(session, app_id=principal.app_id or "", team_id=team_id)
-    await service.update(session, team=team, name=body.name, member_ids=body.member_ids)
-    result = await service.out(session, team)
-    await commit(session, broker)
-    return result
+    return await actions.update_team(
+        session, broker, team=team, name=body.name, member_ids=body.member_ids
+    )
 
 
 @router.delete("/{team_id}", status_code=204)
@@ -52,6 +48,5 @@ async def delete_team(
     team_id: str, session: SessionDep, principal: Admin, broker: BrokerDep
 ) -> Response:
     team = await service.get(session, app_id=principal.app_id or "", team_id=team_id)
-    await service.delete_team(session, team=team)
-    await commit(session, broker)
+    await actions.delete_team(session, broker, team=team)
     return Response(status_code=204)

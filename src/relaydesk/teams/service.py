@@ -91,9 +91,6 @@ async def update(
 
 
 async def delete_team(session: AsyncSession, *, team: Team) -> None:
-    """Delete a team; routing settings and conversations that use it are cleaned up."""
-    from relaydesk.routing import service as routing
-
-    await routing.team_deleted(session, team=team)
+    """Delete a team (routing has cleaned up the settings and conversations using it)."""
     await session.delete(team)
     await session.flush()

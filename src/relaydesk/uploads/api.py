@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 
+from relaydesk.actions import access
 from relaydesk.deps import (
     AppPrincipal,
     BrokerDep,
@@ -18,7 +19,6 @@ from relaydesk.deps import (
     resolve_token,
 )
 from relaydesk.errors import Forbidden, NotFound, Unauthorized
-from relaydesk.events import commit
 from relaydesk.uploads import service
 from relaydesk.uploads.models import Upload
 from relaydesk.uploads.schemas import UploadOut
@@ -46,13 +46,8 @@ async def upload(
     principal: AppPrincipal,
 ) -> UploadOut:
     """Store a file (size and type limits from settings); answers a signed, expiring URL."""
-    row = await service.store(
-        session,
-        settings,
-        app_id=principal.app_id or "",
-        file=file,
-        uploader_type=principal.kind,
-        uploader_id=principal.id,
+    row = await access.store_upload(
+        session, broker, settings=settings, principal=principal, file=file
     )
     url, exp = service.signed_url(
         box, _base_url(request, settings.public_url), row, ttl_s=settings.upload_url_ttl_s
@@ -60,7 +55,6 @@ async def upload(
     out = UploadOut(
         id=row.id, url=url, name=row.name, size=row.size, mime_type=row.mime_type, expires_at=exp
     )
-    await commit(session, broker)
     return out
 
 

@@ -10,8 +10,8 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Response
 
+from relaydesk.actions import apps as actions
 from relaydesk.deps import Admin, BrokerDep, SecretBoxDep, SessionDep
-from relaydesk.events import commit
 from relaydesk.webhooks import service
 from relaydesk.webhooks.schemas import DeliveryOut, WebhookIn, WebhookOut
 
@@ -23,17 +23,16 @@ async def create_webhook(
     body: WebhookIn, session: SessionDep, principal: Admin, box: SecretBoxDep, broker: BrokerDep
 ) -> WebhookOut:
     """Subscribe a URL to event types (``"*"``: all); the secret signs every delivery."""
-    hook = await service.create(
+    hook = await actions.create_webhook(
         session,
-        box,
+        broker,
         app_id=principal.app_id or "",
+        box=box,
         url=str(body.url),
         events=body.events,
         secret=body.secret,
     )
-    out = WebhookOut.model_validate(hook)
-    await commit(session, broker)
-    return out
+    return WebhookOut.model_validate(hook)
 
 
 @router.get("")
@@ -54,8 +53,7 @@ async def delete_webhook(
 ) -> Response:
     """Remove the webhook and its pending deliveries."""
     hook = await service.get(session, app_id=principal.app_id or "", webhook_id=webhook_id)
-    await session.delete(hook)
-    await commit(session, broker)
+    await actions.delete_webhook(session, broker, hook=hook)
     return Response(status_code=204)
 
 

@@ -17,14 +17,12 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from relaydesk.actions import routing as actions
 from relaydesk.apps.models import App
-from relaydesk.conversations import service as conversations
 from relaydesk.conversations.api import for_caller, visible_conversation
 from relaydesk.conversations.schemas import ConversationOut
 from relaydesk.deps import AppPrincipal, BrokerDep, SessionDep, SettingsDep
 from relaydesk.errors import NotFound
-from relaydesk.events import commit
-from relaydesk.routing import engine
 from relaydesk.routing import service as routing
 from relaydesk.schemas import Out
 
@@ -171,23 +169,12 @@ async def handoff(
 
     With a human (or nobody) already on it, nothing changes (200, ``handed_off: false``).
     """
-    # routing row before conversation row, the routing service's lock order
-    await routing.lock_settings(session, app_id=principal.app_id or "")
-    conversation = await visible_conversation(session, principal, conversation_id, for_update=True)
-    handed_off = False
-    if conversation.assignee_type == "ai_agent" and conversation.assignee_id:
-        decision = await routing.ai_handoff(
-            session,
-            conversation=conversation,
-            ai_agent_id=conversation.assignee_id,
-            request=engine.Handoff(assign_to=""),
-            detail="contact_requested",
-        )
-        handed_off = decision is not None
-    position = await routing.waiting_position(session, conversation=conversation)
-    out = for_caller(principal, await conversations.out(session, conversation))
-    await commit(session, broker)
-    return HandoffOut(conversation=out, handed_off=handed_off, queue_position=position)
+    out, handed_off, position = await actions.request_handoff(
+        session, broker, principal=principal, conversation_id=conversation_id
+    )
+    return HandoffOut(
+        conversation=for_caller(principal, out), handed_off=handed_off, queue_position=position
+    )
 
 
 @router.get("/api/v1/conversations/{conversation_id}/queue", response_model=QueueOut)

@@ -1,0 +1,143 @@
+"""Who may call: agent login and logout, the widget's contact session, a contact's own
+details, and the files callers upload."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import UploadFile
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.agents.models import Agent
+from relaydesk.apps.models import App
+from relaydesk.auth import service as tokens
+from relaydesk.auth.principal import Principal
+from relaydesk.config import Settings
+from relaydesk.contacts import service as contacts
+from relaydesk.contacts.models import Contact
+from relaydesk.contacts.schemas import ContactOut, WidgetSessionIn
+from relaydesk.errors import Forbidden, NotFound, Unauthorized
+from relaydesk.events import Broker, Event, commit, emit, emit_revoked
+from relaydesk.security import SecretBox, hash_token, hmac_hex, verify_password
+from relaydesk.uploads import service as uploads
+from relaydesk.uploads.models import Upload
+
+
+async def login(
+    session: AsyncSession, broker: Broker, *, settings: Settings, email: str, password: str
+) -> tuple[Agent, str]:
+    """A bearer token for the agent with this email and password (an email may exist in
+    several apps: the password picks the account)."""
+    candidates = await session.scalars(
+        select(Agent).where(Agent.email == email.lower(), Agent.deleted_at.is_(None))
+    )
+    for agent in candidates:
+        if verify_password(agent.password_hash, password):
+            token = await tokens.issue(
+                session,
+                app_id=agent.app_id,
+                principal_type="agent",
+                principal_id=agent.id,
+                ttl_s=settings.token_ttl_s,
+            )
+            await commit(session, broker)
+            return agent, token
+    raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+
+
+async def logout(session: AsyncSession, broker: Broker, *, app_id: str, token: str) -> None:
+    """Revoke the token: sockets opened with it close."""
+    await tokens.revoke(session, token=token)
+    emit_revoked(session, app_id=app_id, token_hash=hash_token(token))
+    await commit(session, broker)
+
+
+async def open_widget_session(
+    session: AsyncSession,
+    broker: Broker,
+    *,
+    settings: Settings,
+    box: SecretBox,
+    body: WidgetSessionIn,
+) -> tuple[Contact, str]:
+    """The contact (found by external id, or new) and a contact token for the widget.
+
+    The identity is checked when the app requires it, or when a hash is sent and the app
+    can check it.
+    """
+    app = await session.get(App, body.app_id)
+    if app is None:
+        raise NotFound("No such app.")
+    if app.require_user_hash or (body.user_hash and app.verification_secret_enc):
+        if not app.verification_secret_enc:
+            raise Forbidden("This app has no identity verification secret.")
+        expected = hmac_hex(box.decrypt(app.verification_secret_enc), body.external_id)
+        if not body.user_hash or not hmac.compare_digest(expected, body.user_hash.lower()):
+            raise Unauthorized("user_hash does not match external_id.", code="invalid_user_hash")
+    contact = await contacts.upsert(
+        session,
+        app_id=app.id,
+        external_id=body.external_id,
+        name=body.name,
+        email=body.email,
+        language=body.language,
+    )
+    token = await tokens.issue(
+        session,
+        app_id=app.id,
+        principal_type="contact",
+        principal_id=contact.id,
+        ttl_s=settings.token_ttl_s,
+    )
+    await commit(session, broker)
+    return contact, token
+
+
+async def update_contact(
+    session: AsyncSession,
+    broker: Broker,
+    *,
+    principal: Principal,
+    contact_id: str,
+    changes: dict[str, object],
+) -> ContactOut:
+    """Staff update any contact of their app; a contact updates itself (``contact.updated``)."""
+    if principal.kind == "contact" and principal.id != contact_id:
+        raise NotFound("No such contact.")
+    contact = await contacts.get(session, app_id=principal.app_id or "", contact_id=contact_id)
+    contacts.update(contact, dict(changes))
+    await session.flush()
+    out = ContactOut.model_validate(contact)
+    emit(
+        session,
+        Event(
+            type="contact.updated",
+            app_id=contact.app_id,
+            contact_id=contact.id,
+            data=out.model_dump(mode="json"),
+        ),
+    )
+    await commit(session, broker)
+    return out
+
+
+async def store_upload(
+    session: AsyncSession,
+    broker: Broker,
+    *,
+    settings: Settings,
+    principal: Principal,
+    file: UploadFile,
+) -> Upload:
+    """Check and keep a file (size and type limits from settings) for the caller's app."""
+    row = await uploads.store(
+        session,
+        settings,
+        app_id=principal.app_id or "",
+        file=file,
+        uploader_type=principal.kind,
+        uploader_id=principal.id,
+    )
+    await commit(session, broker)
+    return row

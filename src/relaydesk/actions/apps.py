@@ -1,0 +1,74 @@
+"""Changes to an app's set-up: the app itself, its API keys and its webhooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.apps import service as apps
+from relaydesk.apps.models import ApiKey, App
+from relaydesk.errors import Invalid
+from relaydesk.events import Broker, commit
+from relaydesk.security import SecretBox
+from relaydesk.webhooks import service as webhooks
+from relaydesk.webhooks.models import Webhook
+
+
+async def create_app(session: AsyncSession, broker: Broker | None, *, name: str) -> tuple[App, str]:
+    """A new app with its routing settings and a first API key; returns (app, key)."""
+    app, key = await apps.create(session, name=name)
+    await commit(session, broker)
+    return app, key
+
+
+async def update_app(
+    session: AsyncSession, broker: Broker, *, app: App, box: SecretBox, changes: dict[str, Any]
+) -> App:
+    """Rename the app or set up widget identity verification (which needs a secret)."""
+    if changes.get("require_user_hash") and not (
+        changes.get("verification_secret") or app.verification_secret_enc
+    ):
+        raise Invalid("Identity verification needs a verification_secret.")
+    await apps.update(session, app=app, box=box, **changes)
+    await commit(session, broker)
+    return app
+
+
+async def create_api_key(
+    session: AsyncSession, broker: Broker, *, app_id: str, name: str
+) -> tuple[ApiKey, str]:
+    """A new key; the plain key is returned once (only its hash is stored)."""
+    key, secret = await apps.create_api_key(session, app_id=app_id, name=name)
+    await commit(session, broker)
+    return key, secret
+
+
+async def delete_api_key(
+    session: AsyncSession, broker: Broker, *, app_id: str, key_id: str
+) -> None:
+    """Revoke a key at once: sockets opened with it close."""
+    await apps.delete_api_key(session, app_id=app_id, key_id=key_id)
+    await commit(session, broker)
+
+
+async def create_webhook(
+    session: AsyncSession,
+    broker: Broker,
+    *,
+    app_id: str,
+    box: SecretBox,
+    url: str,
+    events: list[str],
+    secret: str,
+) -> Webhook:
+    """Subscribe a URL to event types; the secret (stored encrypted) signs every delivery."""
+    hook = await webhooks.create(session, box, app_id=app_id, url=url, events=events, secret=secret)
+    await commit(session, broker)
+    return hook
+
+
+async def delete_webhook(session: AsyncSession, broker: Broker, *, hook: Webhook) -> None:
+    """Remove the webhook and its pending deliveries."""
+    await webhooks.delete(session, hook=hook)
+    await commit(session, broker)

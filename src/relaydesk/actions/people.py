@@ -1,0 +1,140 @@
+"""Changes to who answers: agents (status, capacity, deletion), teams and AI agents.
+
+Each can move conversations: an agent going offline or away, capacity freed, a team, an
+agent or an AI agent deleted. Routing reacts in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.actions.follow import start_ai_turns
+from relaydesk.agents import service as agents
+from relaydesk.agents.models import Agent
+from relaydesk.ai_agents import service as ai_agents
+from relaydesk.ai_agents.models import AIAgent
+from relaydesk.ai_agents.schemas import AIAgentOut
+from relaydesk.events import Broker, commit
+from relaydesk.routing import service as routing
+from relaydesk.security import SecretBox
+from relaydesk.teams import service as teams
+from relaydesk.teams.models import Team
+from relaydesk.teams.schemas import TeamOut
+
+
+async def create_agent(
+    session: AsyncSession, broker: Broker, *, app_id: str, fields: dict[str, Any]
+) -> Agent:
+    """Invite an agent."""
+    agent = await agents.create(session, app_id=app_id, **fields)
+    await commit(session, broker)
+    return agent
+
+
+async def update_agent(
+    session: AsyncSession, broker: Broker, *, agent: Agent, changes: dict[str, Any]
+) -> Agent:
+    """Change an agent; a new status or capacity re-routes (offline) and moves the queue."""
+    previous_status = agent.status
+    if await agents.update(session, agent=agent, changes=changes):
+        applied = await routing.agent_changed(session, agent=agent, previous_status=previous_status)
+        await start_ai_turns(session, applied)
+    await commit(session, broker)
+    return agent
+
+
+async def delete_agent(session: AsyncSession, broker: Broker, *, agent: Agent) -> None:
+    """Remove an agent: their open conversations follow the human rules; sockets close."""
+    await agents.delete(session, agent=agent)
+    await start_ai_turns(session, await routing.agent_deleted(session, agent=agent))
+    agents.emit_deleted(session, agent)
+    await commit(session, broker)
+
+
+async def create_team(
+    session: AsyncSession, broker: Broker, *, app_id: str, name: str, member_ids: list[str]
+) -> TeamOut:
+    team = await teams.create(session, app_id=app_id, name=name, member_ids=member_ids)
+    return await _team_saved(session, broker, team)
+
+
+async def update_team(
+    session: AsyncSession,
+    broker: Broker,
+    *,
+    team: Team,
+    name: str | None,
+    member_ids: list[str] | None,
+) -> TeamOut:
+    await teams.update(session, team=team, name=name, member_ids=member_ids)
+    return await _team_saved(session, broker, team)
+
+
+async def _team_saved(session: AsyncSession, broker: Broker, team: Team) -> TeamOut:
+    result = await teams.out(session, team)
+    await commit(session, broker)
+    return result
+
+
+async def delete_team(session: AsyncSession, broker: Broker, *, team: Team) -> None:
+    """Delete a team: rules naming it go, its waiting conversations go to anyone eligible."""
+    await start_ai_turns(session, await routing.team_deleted(session, team=team))
+    await teams.delete_team(session, team=team)
+    await commit(session, broker)
+
+
+async def create_ai_agent(
+    session: AsyncSession, broker: Broker, *, app_id: str, box: SecretBox, fields: dict[str, Any]
+) -> AIAgentOut:
+    """Add an AI agent; the provider checks the configuration first (422 with its reason)."""
+    ai_agent = await ai_agents.create(session, app_id=app_id, box=box, **fields)
+    return await _ai_agent_saved(session, broker, ai_agent, box)
+
+
+async def import_ai_agent(
+    session: AsyncSession,
+    broker: Broker | None,
+    *,
+    app_id: str,
+    box: SecretBox,
+    fields: dict[str, Any],
+    handle_new_conversations: bool,
+) -> AIAgentOut:
+    """Add an AI agent (``relaydesk ai-agent import``), optionally with AI routing on with it
+    alone, in one transaction."""
+    ai_agent = await ai_agents.create(session, app_id=app_id, box=box, **fields)
+    if handle_new_conversations:
+        await routing.hand_new_conversations_to(session, app_id=app_id, ai_agent_id=ai_agent.id)
+    result = ai_agents.out(ai_agent, box)
+    await commit(session, broker)
+    return result
+
+
+async def update_ai_agent(
+    session: AsyncSession,
+    broker: Broker,
+    *,
+    ai_agent: AIAgent,
+    box: SecretBox,
+    changes: dict[str, Any],
+) -> AIAgentOut:
+    """Change an AI agent; secrets sent back as "****" stay as they are."""
+    await ai_agents.update(session, ai_agent=ai_agent, box=box, changes=changes)
+    return await _ai_agent_saved(session, broker, ai_agent, box)
+
+
+async def _ai_agent_saved(
+    session: AsyncSession, broker: Broker, ai_agent: AIAgent, box: SecretBox
+) -> AIAgentOut:
+    result = ai_agents.out(ai_agent, box)
+    await commit(session, broker)
+    return result
+
+
+async def delete_ai_agent(session: AsyncSession, broker: Broker, *, ai_agent: AIAgent) -> None:
+    """Remove an AI agent: routing forgets it and its open conversations go to the humans."""
+    await ai_agents.delete(session, ai_agent=ai_agent)
+    await start_ai_turns(session, await routing.ai_agent_deleted(session, ai_agent=ai_agent))
+    await commit(session, broker)
