@@ -491,10 +491,13 @@ def test_admin_settings_agents_teams_keys_webhooks(desk: Desk) -> None:
     hook_form.get_by_label("URL").fill("https://hooks.example.com/relaydesk")
     hook_form.get_by_label("Signing secret").fill("a-long-signing-secret")
     hook_form.get_by_label("agent.status").check()
+    hook_form.get_by_label("conversation.read").uncheck()  # every server event type is offered
     hook_form.get_by_role("button", name="Add webhook").click()
     hook_row = page.locator("#webhooks-table tbody tr", has_text="hooks.example.com")
     expect(hook_row).to_contain_text("agent.status")
-    assert len(desk.api.ok(desk.api.get("/api/v1/webhooks"))["items"]) == 1
+    [hook] = desk.api.ok(desk.api.get("/api/v1/webhooks"))["items"]
+    assert "agent.status" in hook["events"] and "contact.updated" in hook["events"]
+    assert "conversation.read" not in hook["events"]
     hook_row.get_by_role("button", name="Delete").click()
     hook_row.get_by_role("button", name="Click again to confirm").click()
     expect(page.locator("#webhooks-table")).to_have_count(0)

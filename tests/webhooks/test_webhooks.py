@@ -93,6 +93,13 @@ def test_only_admins_manage_webhooks(api: Api) -> None:
     admin = api.login(admin_email, "correct horse battery")
     assert admin.ok(admin.post("/api/v1/webhooks", body), 201)["events"] == ["*"]
     assert_error(api.as_token(None).get("/api/v1/webhooks"), 401)
+    types = admin.ok(admin.get("/api/v1/webhooks/event-types"))["items"]
+    assert {"message.created", "conversation.assigned", "contact.updated"} <= set(types)
+    assert "typing" not in types  # real-time only, never delivered
+    assert_error(agent.get("/api/v1/webhooks/event-types"), 403)
+    for event_type in types:  # each listed type is accepted as a subscription
+        one = {**body, "events": [event_type]}
+        assert api.ok(api.post("/api/v1/webhooks", one), 201)["events"] == [event_type]
 
 
 def test_delivery_is_signed_and_carries_the_event(api: Api, receiver: Receiver) -> None:

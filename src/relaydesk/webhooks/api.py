@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response
 from relaydesk.actions import apps as actions
 from relaydesk.deps import Admin, BrokerDep, SecretBoxDep, SessionDep
 from relaydesk.webhooks import service
-from relaydesk.webhooks.schemas import DeliveryOut, WebhookIn, WebhookOut
+from relaydesk.webhooks.schemas import WEBHOOK_EVENT_TYPES, DeliveryOut, WebhookIn, WebhookOut
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
@@ -39,6 +39,12 @@ async def create_webhook(
 async def list_webhooks(session: SessionDep, principal: Admin) -> dict[str, list[WebhookOut]]:
     hooks = await service.list(session, app_id=principal.app_id or "")
     return {"items": [WebhookOut.model_validate(h) for h in hooks]}
+
+
+@router.get("/event-types")
+async def list_event_types(principal: Admin) -> dict[str, list[str]]:
+    """The event types a webhook may subscribe to (``"*"`` subscribes to all of them)."""
+    return {"items": list(WEBHOOK_EVENT_TYPES)}
 
 
 @router.get("/{webhook_id}", response_model=WebhookOut)

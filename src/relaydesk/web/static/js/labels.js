@@ -62,12 +62,3 @@ export const AI_KINDS = {
   webhook: "Webhook bot",
   builtin: "Built-in bot",
 };
-
-export const WEBHOOK_EVENTS = [
-  "conversation.created",
-  "conversation.updated",
-  "conversation.assigned",
-  "conversation.notify",
-  "message.created",
-  "agent.status",
-];

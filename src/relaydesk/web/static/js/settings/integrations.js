@@ -2,7 +2,6 @@
 
 import { api } from "../api.js";
 import { $, h, str, timeEl, toast } from "../dom.js";
-import { WEBHOOK_EVENTS } from "../labels.js";
 import { confirmButton, enc, errorBox, field, showError } from "./forms.js";
 import { render } from "./page.js";
 
@@ -48,11 +47,15 @@ export async function apiKeysSection(root) {
 export async function webhooksSection(root) {
   let hooks = [];
   let unavailable = null;
-  try { hooks = (await api.get("/webhooks")).items || []; } catch (ex) { unavailable = ex; }
+  let eventTypes = [];
+  try {
+    hooks = (await api.get("/webhooks")).items || [];
+    eventTypes = (await api.get("/webhooks/event-types")).items || [];
+  } catch (ex) { unavailable = ex; }
   const url = h("input", { name: "url", type: "url", required: true, placeholder: "https://example.com/relaydesk-events" });
-  const secret = h("input", { name: "secret", type: "password", required: true, autocomplete: "new-password", minlength: 8 });
+  const secret = h("input", { name: "secret", type: "password", required: true, autocomplete: "new-password", minlength: 16 });
   const events = h("fieldset", { class: "events" }, h("legend", { text: "Events" }),
-    WEBHOOK_EVENTS.map((ev) => field(ev, h("input", { type: "checkbox", name: "events", value: ev, checked: ev !== "agent.status" }))));
+    eventTypes.map((ev) => field(ev, h("input", { type: "checkbox", name: "events", value: ev, checked: ev !== "agent.status" }))));
   const err = errorBox();
   const form = h("form", { class: "settings-form", id: "webhook-form", "aria-labelledby": "hook-h" },
     h("h3", { id: "hook-h", text: "New webhook" }),
