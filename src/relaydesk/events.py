@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,6 +56,30 @@ AFTER_COMMIT = "relaydesk_after_commit"
 def emit(session: AsyncSession, event: Event) -> None:
     """Queue an event to publish once the session's transaction commits."""
     session.info.setdefault(PENDING, []).append(event)
+
+
+class InConversation(Protocol):
+    """What an event about a conversation needs to know of it."""
+
+    id: str
+    app_id: str
+    contact_id: str
+
+
+def emit_about(
+    session: AsyncSession, conversation: InConversation, type_: str, data: dict[str, Any]
+) -> None:
+    """Queue an event about one conversation: its agents and its contact may see it."""
+    emit(
+        session,
+        Event(
+            type=type_,
+            app_id=conversation.app_id,
+            conversation_id=conversation.id,
+            contact_id=conversation.contact_id,
+            data=data,
+        ),
+    )
 
 
 def emit_revoked(

@@ -34,16 +34,22 @@ async def login(
     )
     for agent in candidates:
         if verify_password(agent.password_hash, password):
-            token = await tokens.issue(
-                session,
-                app_id=agent.app_id,
-                principal_type="agent",
-                principal_id=agent.id,
-                ttl_s=settings.token_ttl_s,
-            )
+            token = await _issue(session, settings, agent.app_id, "agent", agent.id)
             await commit(session, broker)
             return agent, token
     raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+
+
+async def _issue(
+    session: AsyncSession, settings: Settings, app_id: str, kind: str, principal_id: str
+) -> str:
+    return await tokens.issue(
+        session,
+        app_id=app_id,
+        principal_type=kind,
+        principal_id=principal_id,
+        ttl_s=settings.token_ttl_s,
+    )
 
 
 async def logout(session: AsyncSession, broker: Broker, *, app_id: str, token: str) -> None:
@@ -83,13 +89,7 @@ async def open_widget_session(
         email=body.email,
         language=body.language,
     )
-    token = await tokens.issue(
-        session,
-        app_id=app.id,
-        principal_type="contact",
-        principal_id=contact.id,
-        ttl_s=settings.token_ttl_s,
-    )
+    token = await _issue(session, settings, app.id, "contact", contact.id)
     await commit(session, broker)
     return contact, token
 

@@ -15,7 +15,7 @@ from relaydesk.conversations import service
 from relaydesk.conversations.models import Conversation, ReadMark
 from relaydesk.conversations.schemas import ConversationCreate, ConversationOut, ConversationUpdate
 from relaydesk.errors import Invalid
-from relaydesk.events import Broker, Event, commit, emit
+from relaydesk.events import Broker, commit, emit_about
 from relaydesk.messages import service as messages
 from relaydesk.messages.schemas import SenderIn
 from relaydesk.routing import service as routing
@@ -167,17 +167,8 @@ async def send_typing(
     session: AsyncSession, broker: Broker, *, conversation: Conversation, principal: Principal
 ) -> None:
     """Tell the other side that the caller is typing (not stored)."""
-    emit(
-        session,
-        Event(
-            type="typing",
-            app_id=conversation.app_id,
-            conversation_id=conversation.id,
-            contact_id=conversation.contact_id,
-            data={
-                "conversation_id": conversation.id,
-                "sender": {"type": principal.kind, "id": principal.id},
-            },
-        ),
+    sender = {"type": principal.kind, "id": principal.id}
+    emit_about(
+        session, conversation, "typing", {"conversation_id": conversation.id, "sender": sender}
     )
     await commit(session, broker)

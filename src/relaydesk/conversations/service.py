@@ -18,7 +18,7 @@ from relaydesk.conversations.models import Assignment, Conversation, Participant
 from relaydesk.conversations.schemas import AssignmentOut, ConversationOut
 from relaydesk.db import new_id, utcnow
 from relaydesk.errors import BadRequest, NotFound
-from relaydesk.events import Event, emit
+from relaydesk.events import emit_about
 from relaydesk.schemas import Ref
 
 
@@ -243,16 +243,7 @@ async def emit_updated(
 ) -> None:
     """Tell clients about the conversation as it is now (after commit)."""
     data = (await out(session, conversation)).model_dump(mode="json")
-    emit(
-        session,
-        Event(
-            type=type_,
-            app_id=conversation.app_id,
-            conversation_id=conversation.id,
-            contact_id=conversation.contact_id,
-            data=data,
-        ),
-    )
+    emit_about(session, conversation, type_, data)
 
 
 async def assignments(
@@ -322,16 +313,7 @@ async def mark_read(
     else:
         mark.message_seq, mark.message_id, mark.read_at = seq, read_id, now
     await session.flush()
-    emit(
-        session,
-        Event(
-            type="conversation.read",
-            app_id=conversation.app_id,
-            conversation_id=conversation.id,
-            contact_id=conversation.contact_id,
-            data=read_out(mark),
-        ),
-    )
+    emit_about(session, conversation, "conversation.read", read_out(mark))
     return mark
 
 

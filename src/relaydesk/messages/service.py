@@ -15,7 +15,7 @@ from relaydesk.conversations.models import Conversation
 from relaydesk.conversations.service import add_participant
 from relaydesk.db import new_id, utcnow
 from relaydesk.errors import Invalid, NotFound
-from relaydesk.events import Event, emit
+from relaydesk.events import emit_about
 from relaydesk.messages.models import Message
 from relaydesk.messages.schemas import MessageIn, MessageOut, SenderOut
 
@@ -124,16 +124,7 @@ async def create(
             session, conversation_id=conversation.id, type_=sender_type, id_=sender_id
         )
     await session.flush()
-    emit(
-        session,
-        Event(
-            type="message.created",
-            app_id=conversation.app_id,
-            conversation_id=conversation.id,
-            contact_id=conversation.contact_id,
-            data=out(message).model_dump(mode="json"),
-        ),
-    )
+    emit_about(session, conversation, "message.created", out(message).model_dump(mode="json"))
     return message, True
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from relaydesk.actions import routing as actions
 from relaydesk.conversations.schemas import AssignIn, ConversationOut, TakeoverIn
-from relaydesk.deps import Admin, BrokerDep, Principal, SessionDep, Staff
+from relaydesk.deps import Admin, BrokerDep, SessionDep, Staff
 from relaydesk.routing.models import RoutingSettings
 from relaydesk.routing.schemas import AIRouting, ChannelRule, RoutingIn, RoutingOut
 
@@ -67,43 +67,32 @@ async def assign(
     )
 
 
-async def _take(
-    how: Literal["takeover", "claim"],
-    conversation_id: str,
-    session: SessionDep,
-    principal: Principal,
-    broker: BrokerDep,
-    body: TakeoverIn | None,
-) -> ConversationOut:
-    return await actions.take(
-        session,
-        broker,
-        principal=principal,
-        conversation_id=conversation_id,
-        agent_id=body.agent_id if body else None,
-        how=how,
-    )
+def _take_endpoint(how: Literal["takeover", "claim"], doc: str) -> None:
+    """``POST …/takeover`` and ``…/claim``: the same call, another precondition."""
+
+    async def endpoint(
+        conversation_id: str,
+        session: SessionDep,
+        principal: Staff,
+        broker: BrokerDep,
+        body: TakeoverIn | None = None,
+    ) -> ConversationOut:
+        return await actions.take(
+            session,
+            broker,
+            principal=principal,
+            conversation_id=conversation_id,
+            agent_id=body.agent_id if body else None,
+            how=how,
+        )
+
+    endpoint.__doc__ = doc
+    endpoint.__name__ = how
+    path = f"/conversations/{{conversation_id}}/{how}"
+    router.post(path, response_model=ConversationOut, name=how)(endpoint)
 
 
-@router.post("/conversations/{conversation_id}/takeover", response_model=ConversationOut)
-async def takeover(
-    conversation_id: str,
-    session: SessionDep,
-    principal: Staff,
-    broker: BrokerDep,
-    body: TakeoverIn | None = None,
-) -> ConversationOut:
-    """Take over from the AI agent; 409 ``not_assigned_to_ai_agent`` otherwise."""
-    return await _take("takeover", conversation_id, session, principal, broker, body)
-
-
-@router.post("/conversations/{conversation_id}/claim", response_model=ConversationOut)
-async def claim(
-    conversation_id: str,
-    session: SessionDep,
-    principal: Staff,
-    broker: BrokerDep,
-    body: TakeoverIn | None = None,
-) -> ConversationOut:
-    """Claim an open conversation (notify-everybody mode)."""
-    return await _take("claim", conversation_id, session, principal, broker, body)
+_take_endpoint(
+    "takeover", "Take over from the AI agent; 409 ``not_assigned_to_ai_agent`` otherwise."
+)
+_take_endpoint("claim", "Claim an open conversation (notify-everybody mode).")

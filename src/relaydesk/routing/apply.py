@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.conversations.models import Assignment, Conversation
 from relaydesk.conversations.service import add_participant, out
 from relaydesk.db import utcnow
-from relaydesk.events import Event, emit
+from relaydesk.events import Event, emit, emit_about
 from relaydesk.routing import engine
 from relaydesk.routing.models import RotationPointer, RoutingSettings
 from relaydesk.routing.snapshot import conversation_view, load_snapshot, lock_settings
@@ -135,16 +135,7 @@ async def _emit_assigned(
         "detail": decision.detail,
         "actor": {"type": actor[0], "id": actor[1]},
     }
-    emit(
-        session,
-        Event(
-            type="conversation.assigned",
-            app_id=conversation.app_id,
-            conversation_id=conversation.id,
-            contact_id=conversation.contact_id,
-            data=data,
-        ),
-    )
+    emit_about(session, conversation, "conversation.assigned", data)
     if decision.notify_everybody:
         emit(
             session,
