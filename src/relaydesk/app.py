@@ -17,6 +17,7 @@ from relaydesk.ai_agents import api as ai_agents_api
 from relaydesk.ai_agents import worker as turn_worker
 from relaydesk.apps import api as apps_api
 from relaydesk.auth import api as auth_api
+from relaydesk.auth.cache import PrincipalCache
 from relaydesk.config import Settings, get_settings
 from relaydesk.contacts import api as contacts_api
 from relaydesk.conversations import api as conversations_api
@@ -84,7 +85,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             "run `relaydesk db upgrade` first"
         )
     await app.state.broker.connect()
-    stops: list[Callable[[], Awaitable[None]]] = []
+    await app.state.principal_cache.start()
+    stops: list[Callable[[], Awaitable[None]]] = [app.state.principal_cache.stop]
     if settings.workers:
         for start in WORKERS:
             stops.append(await start(app))
@@ -125,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.read_sessionmaker = make_sessionmaker(app.state.engine, readonly=True)
     app.state.broker = make_broker(settings.redis_url)
+    app.state.principal_cache = PrincipalCache(app.state.broker, settings.auth_cache_s)
     app.state.secret_box = SecretBox(secret_key)
     app.state.limiter = Limiter(
         {

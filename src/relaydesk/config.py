@@ -17,8 +17,8 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default_factory=lambda: f"sqlite+aiosqlite:///{Path.cwd() / 'relaydesk.db'}"
     )
-    db_pool_size: int = 10  # PostgreSQL connections kept per process
-    db_max_overflow: int = 10  # extra connections under bursts
+    db_pool_size: int = 20  # PostgreSQL connections kept per process
+    db_max_overflow: int = 20  # extra connections under bursts
     redis_url: str | None = None
     admin_token: str | None = None
     secret_key: str | None = None
@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     )
     upload_url_ttl_s: int = 7 * 24 * 3600
     token_ttl_s: int = 30 * 24 * 3600
+    auth_cache_s: float = 5.0  # reuse a resolved API-key / contact token this long (0: off)
 
     workers: bool = True  # run the bot-turn and webhook workers in this process
     worker_concurrency: int = 16

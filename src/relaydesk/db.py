@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event, exc, make_url
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -95,8 +95,12 @@ def make_engine(
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
+        if _loopback_without_ssl_choice(url):
+            kwargs["connect_args"] = {"ssl": False}  # no TLS attempt on loopback per connect
     engine = create_async_engine(url, **kwargs)
+    if not url.startswith("sqlite"):
+        _check_on_checkout(engine)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -121,6 +125,39 @@ def make_engine(
 
 
 READONLY = "relaydesk_readonly"
+#: a pooled connection idle longer than this is pinged before use
+PING_IDLE_S = 1.0
+
+
+def _loopback_without_ssl_choice(url: str) -> bool:
+    parsed = make_url(url)
+    chosen = {"ssl", "sslmode"} & set(parsed.query)
+    return not chosen and (parsed.host or "localhost") in ("localhost", "127.0.0.1", "::1")
+
+
+def _check_on_checkout(engine: AsyncEngine) -> None:
+    """Pessimistic disconnect handling without a ping per request.
+
+    A connection whose socket is known closed (the server restarted, the network dropped)
+    is replaced at once; one idle longer than ``PING_IDLE_S`` is pinged first. A connection
+    in steady use is handed out as it is, saving a round trip on every checkout.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        raw = getattr(dbapi_conn, "_connection", None)
+        if raw is not None and raw.is_closed():
+            raise exc.DisconnectionError("the connection was closed")
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since > PING_IDLE_S:
+            try:
+                dbapi_conn.ping()
+            except Exception as error:
+                raise exc.DisconnectionError(str(error)) from error
 
 
 def make_sessionmaker(

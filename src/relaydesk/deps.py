@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.agents.models import Agent
 from relaydesk.apps.models import ApiKey
+from relaydesk.auth.cache import PrincipalCache
 from relaydesk.auth.models import AccessToken
 from relaydesk.auth.principal import Principal
 from relaydesk.config import Settings
@@ -90,9 +91,17 @@ async def get_principal(request: Request, settings: SettingsDep) -> Principal:
     (a write lock on SQLite) starts only when the handler touches the database, not
     while it validates input or waits on a provider.
     """
-    async with request.app.state.read_sessionmaker() as lookup:
-        # closing (not rolling back) detaches the loaded rows without expiring them
-        principal = await resolve_token(lookup, settings, bearer_token(request))
+    token = bearer_token(request)
+    cache: PrincipalCache = request.app.state.principal_cache
+    digest = hash_token(token) if token else ""
+    principal = cache.get(digest) if token and cache.enabled else None
+    if principal is None:
+        generation = cache.generation
+        async with request.app.state.read_sessionmaker() as lookup:
+            # closing (not rolling back) detaches the loaded rows without expiring them
+            principal = await resolve_token(lookup, settings, token)
+        if principal is not None:
+            cache.put(digest, principal, generation)
     if principal is None:
         raise Unauthorized("A valid bearer token is required.", code="invalid_token")
     if principal.kind == "contact":  # contacts are the public side: keep them in bounds

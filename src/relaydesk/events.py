@@ -104,6 +104,19 @@ def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None] |
 
 Hook = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 _before_commit_hooks: list[Hook] = []
+#: called with the event types of every commit, before the events are published
+_committed_listeners: list[Callable[[set[str]], None]] = []
+
+
+def on_committed(listener: Callable[[set[str]], None]) -> None:
+    """Register a synchronous listener for the event types each commit carried."""
+    if listener not in _committed_listeners:
+        _committed_listeners.append(listener)
+
+
+def off_committed(listener: Callable[[set[str]], None]) -> None:
+    if listener in _committed_listeners:
+        _committed_listeners.remove(listener)
 
 
 def before_commit_hook(hook: Hook) -> Hook:
@@ -121,6 +134,10 @@ async def commit(session: AsyncSession, broker: Broker | None) -> list[Event]:
     await session.commit()
     session.info.pop(PENDING, None)
     callbacks = session.info.pop(AFTER_COMMIT, [])
+    if events and _committed_listeners:
+        types = {ev.type for ev in events}
+        for listener in _committed_listeners:
+            listener(types)
     if broker is not None:
         for ev in events:
             try:
@@ -146,6 +163,9 @@ async def rollback(session: AsyncSession) -> None:
 
 class Broker:
     """Fan-out of committed events to every subscriber of the deployment."""
+
+    #: how many times the cross-process subscription was lost (events may have been missed)
+    gaps: int = 0
 
     async def connect(self) -> None: ...
 
@@ -210,6 +230,8 @@ class RedisBroker(Broker):
             try:
                 pubsub = self._redis.pubsub()
                 await pubsub.subscribe(self.CHANNEL)
+                if ready.is_set():  # a re-subscription: what was published meanwhile is lost
+                    self.gaps += 1
                 ready.set()
                 async for msg in pubsub.listen():
                     if msg.get("type") == "message":
@@ -217,6 +239,7 @@ class RedisBroker(Broker):
             except asyncio.CancelledError:
                 raise
             except Exception:
+                self.gaps += 1
                 log.exception("redis subscription lost; reconnecting")
                 await asyncio.sleep(1)
 

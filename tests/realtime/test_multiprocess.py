@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from tests.realtime.wsclient import EventSocket
-from tests.support import Server, new_app
+from tests.support import Server, assert_error, new_app, wait_until
 
 
 def test_message_posted_on_one_process_reaches_a_socket_on_another(
@@ -38,6 +38,37 @@ def test_message_posted_on_one_process_reaches_a_socket_on_another(
             # an idle socket is kept alive with server pings
             on_b.drain(0.2)
             assert on_b.recv(timeout=5, pings=True)["type"] == "ping"
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_a_key_revoked_on_one_process_is_refused_at_once_by_the_other(
+    fresh_database: str, redis_url: str, tmp_path: Path
+) -> None:
+    """Resolved tokens are cached per process (RELAYDESK_AUTH_CACHE_S); a revocation
+    committed anywhere empties every process's cache through the broker, so a long cache
+    time never lets a revoked key through."""
+    env = {"RELAYDESK_REDIS_URL": redis_url, "RELAYDESK_AUTH_CACHE_S": "300"}
+    a = Server(database_url=fresh_database, env=env, workdir=tmp_path / "a").start()
+    b = Server(database_url=fresh_database, env=env, workdir=tmp_path / "b").start()
+    try:
+        api_a = new_app(a.url)
+        key = api_a.ok(api_a.post("/api/v1/api-keys", {"name": "integration"}), 201)
+        on_b = api_a.as_token(key["key"])
+        on_b.http.base_url = b.url  # type: ignore[assignment]
+        conv = on_b.conversation()
+        for _ in range(3):  # B has resolved the key and now answers from its cache
+            on_b.say(conv["id"], "via B")
+        api_a.ok(api_a.delete(f"/api/v1/api-keys/{key['id']}"), 204)
+        wait_until(lambda: on_b.get("/api/v1/conversations").status_code == 401, timeout=3)
+        refused = on_b.post(
+            f"/api/v1/conversations/{conv['id']}/messages",
+            {"sender": {"type": "contact"}, "text": "after revocation"},
+        )
+        assert_error(refused, 401, "invalid_token")
+        texts = [m["text"] for m in api_a.messages(conv["id"])]
+        assert "after revocation" not in texts and texts.count("via B") == 3
     finally:
         a.stop()
         b.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import hashlib
 import hmac
 import random
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import new_id, utcnow
@@ -129,6 +130,12 @@ def event_body(event: Event) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _hooks_of_apps() -> Select[str, str, builtins.list[str]]:
+    app_ids: BindParameter[builtins.list[str]] = bindparam("app_ids", expanding=True)
+    return select(Webhook.id, Webhook.app_id, Webhook.events).where(Webhook.app_id.in_(app_ids))
+
+
 @before_commit_hook
 async def write_outbox(session: AsyncSession, events: builtins.list[Event]) -> None:
     """Write a delivery row per (event, subscribed webhook) in the event's own transaction."""
@@ -136,7 +143,8 @@ async def write_outbox(session: AsyncSession, events: builtins.list[Event]) -> N
     if not wanted:
         return
     app_ids = {e.app_id for e in wanted}
-    hooks = [*await session.scalars(select(Webhook).where(Webhook.app_id.in_(app_ids)))]
+    # plain rows, not ORM objects: this runs on every commit that carries events
+    hooks = (await session.execute(_hooks_of_apps(), {"app_ids": sorted(app_ids)})).all()
     if not hooks:
         return
     now = utcnow()
