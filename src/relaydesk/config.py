@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     auth_cache_s: float = 5.0  # reuse a resolved API-key / contact token this long (0: off)
 
     workers: bool = True  # run the bot-turn and webhook workers in this process
-    worker_concurrency: int = 16
+    worker_concurrency: int = 256  # bot turns in flight per process (I/O-bound)
+    provider_threads: int = 64  # threads for blocking provider SDK calls (boto3, google-auth)
     worker_poll_s: float = 1.0
     turn_max_attempts: int = 5
     turn_backoff_base_s: float = 1.0

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from relaydesk.actions import turns
-from relaydesk.ai_agents import jobs
+from relaydesk.ai_agents import blocking, jobs
 from relaydesk.ai_agents.base import (
     ConnectorError,
     ContactInfo,
@@ -82,6 +82,29 @@ def _claim_statement(postgres: bool) -> Select[BotTurn]:
     if postgres:
         query = query.with_for_update(skip_locked=True, of=BotTurn)
     return query
+
+
+_Prepared = Select[BotTurn, Conversation, AIAgent, Contact, Message, AIAgentSession]
+
+
+@functools.cache
+def _prepare_statement() -> _Prepared:
+    """A turn with its conversation, AI agent, contact, message and connector state."""
+    return (
+        select(BotTurn, Conversation, AIAgent, Contact, Message, AIAgentSession)
+        .outerjoin(Conversation, Conversation.id == BotTurn.conversation_id)
+        .outerjoin(AIAgent, AIAgent.id == BotTurn.ai_agent_id)
+        .outerjoin(Contact, Contact.id == Conversation.contact_id)
+        .outerjoin(Message, Message.id == BotTurn.message_id)
+        .outerjoin(
+            AIAgentSession,
+            and_(
+                AIAgentSession.conversation_id == BotTurn.conversation_id,
+                AIAgentSession.ai_agent_id == BotTurn.ai_agent_id,
+            ),
+        )
+        .where(BotTurn.seq == bindparam("seq"))
+    )
 
 
 class TurnWorker:
@@ -234,13 +257,14 @@ class TurnWorker:
                 log.warning("turn %s: renewing the lease failed", seq, exc_info=True)
 
     async def _prepare(self, seq: int) -> tuple[Turn, AIAgent] | None:
-        """Load everything the connector needs; cancel turns that no longer apply."""
+        """Load everything the connector needs (one query); cancel turns that no longer apply."""
         async with self.maker() as session:
-            row = await session.get(BotTurn, seq)
-            if row is None or row.status != "running" or row.locked_by != self.name:
+            found = (await session.execute(_prepare_statement(), {"seq": seq})).first()
+            if found is None:
                 return None
-            conversation = await session.get(Conversation, row.conversation_id)
-            ai_agent = await session.get(AIAgent, row.ai_agent_id)
+            row, conversation, ai_agent, contact, message, state_row = found
+            if row.status != "running" or row.locked_by != self.name:
+                return None
             if (
                 conversation is None
                 or ai_agent is None
@@ -254,14 +278,7 @@ class TurnWorker:
                 row.last_error = "the AI agent is no longer the assignee"
                 await session.commit()
                 return None
-            contact = await session.get(Contact, conversation.contact_id)
             assert contact is not None
-            message = (
-                await session.scalar(select(Message).where(Message.id == row.message_id))
-                if row.message_id
-                else None
-            )
-            state_row = await session.get(AIAgentSession, (conversation.id, ai_agent.id))
             metadata = dict(message.metadata_ or {}) if message else {}
             context = metadata.get("KM_CHAT_CONTEXT")
             event = row.event or {}
@@ -341,6 +358,7 @@ class TurnWorker:
 
 async def start(app: FastAPI) -> Callable[[], Awaitable[None]]:
     """Start this process's turn worker; returns its stop function."""
+    blocking.configure(app.state.settings.provider_threads)
     worker = TurnWorker(
         app.state.sessionmaker,
         app.state.broker,

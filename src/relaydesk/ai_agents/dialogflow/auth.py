@@ -16,6 +16,7 @@ import httpx
 from google.oauth2 import service_account
 
 from relaydesk.ai_agents.base import PermanentError, TransientError
+from relaydesk.ai_agents.blocking import run_blocking
 
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 
@@ -112,7 +113,7 @@ class _TokenSource:
             creds = self._credentials()
             if not creds.valid:
                 try:
-                    await asyncio.to_thread(self._refresh, creds)
+                    await run_blocking(self._refresh, creds)
                 except google.auth.exceptions.RefreshError as exc:
                     detail = _refresh_detail(exc)
                     email = self._key.get("client_email", "?")

@@ -2,12 +2,11 @@
 
 boto3 clients are made once per connector, with explicit timeouts and few botocore retries
 (``max_attempts: 2``, standard mode: at most 3 attempts; the durable turn queue does the
-real retrying), and are called through ``asyncio.to_thread``.
+real retrying), and are called in the provider threads (``ai_agents.blocking``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from typing import Any, ClassVar, Generic, TypeVar
@@ -31,6 +30,7 @@ from relaydesk.ai_agents.base import (
     PermanentError,
     TransientError,
 )
+from relaydesk.ai_agents.blocking import run_blocking
 from relaydesk.ai_agents.lex.config import _LexConfigBase
 
 log = logging.getLogger("relaydesk.ai_agents.lex")
@@ -90,6 +90,13 @@ class _LexConnector(Connector, Generic[C]):
         self.cfg: C = config  # type: ignore[assignment]
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
+
+    async def aclient(self, service: str) -> Any:
+        """The client of ``service``: at once when made, else made in a provider thread."""
+        existing = self._clients.get(service)
+        if existing is not None:
+            return existing
+        return await run_blocking(self.client, service)
 
     def client(self, service: str) -> Any:
         """The boto3 client of ``service`` for this AI agent (created once)."""
@@ -173,7 +180,7 @@ class _LexConnector(Connector, Generic[C]):
     async def call(self, action: str, fn: Any, /, **kwargs: Any) -> dict[str, Any]:
         """Run a blocking boto3 call in a thread; map its failures to ConnectorError."""
         try:
-            result: dict[str, Any] = await asyncio.to_thread(fn, **kwargs)
+            result: dict[str, Any] = await run_blocking(fn, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ConnectorError
             mapped = self.map_error(exc, action)
             log.info("%s agent %s: %s", self.kind, self.ai_agent_id, mapped)

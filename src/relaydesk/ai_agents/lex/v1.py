@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -24,7 +23,7 @@ class LexV1Connector(_LexConnector[LexV1Config]):
     async def handle(self, turn: Turn) -> TurnResult:
         """Send the turn to PostText and map the answer."""
         text, request_attrs, session_attrs = turn_input(turn)
-        runtime = await asyncio.to_thread(self.client, "lex-runtime")
+        runtime = await self.aclient("lex-runtime")
         kwargs: dict[str, Any] = {
             "botName": self.cfg.bot_name,
             "botAlias": self.cfg.bot_alias,
@@ -46,7 +45,7 @@ class LexV1Connector(_LexConnector[LexV1Config]):
 
     async def validate(self) -> None:
         """GetBotAlias (``lex-models``): proves credentials, region, bot and alias exist."""
-        models = await asyncio.to_thread(self.client, "lex-models")
+        models = await self.aclient("lex-models")
         try:
             await self.call(
                 "GetBotAlias",

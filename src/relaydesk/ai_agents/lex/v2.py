@@ -48,7 +48,7 @@ class LexV2Connector(_LexConnector[LexV2Config]):
         loop = asyncio.get_running_loop()
         lock = self._resolve_locks.setdefault(loop, asyncio.Lock())  # one per event loop
         async with lock:
-            models = await asyncio.to_thread(self.client, "lexv2-models")
+            models = await self.aclient("lexv2-models")
             if not self._bot_id:
                 self._bot_id = await self._find_bot(models, str(self.cfg.bot_name))
             if not self._alias_id:
@@ -103,7 +103,7 @@ class LexV2Connector(_LexConnector[LexV2Config]):
         if self._locales is not None:
             return self._locales
         bot_id, alias_id = await self.resolve()
-        models = await asyncio.to_thread(self.client, "lexv2-models")
+        models = await self.aclient("lexv2-models")
         try:
             desc = await self.call(
                 "DescribeBotAlias", models.describe_bot_alias, botId=bot_id, botAliasId=alias_id
@@ -137,7 +137,7 @@ class LexV2Connector(_LexConnector[LexV2Config]):
         bot_id, alias_id = await self.resolve()
         locale = await self.locale_for(turn.language or self.default_language)
         text, request_attrs, session_attrs = turn_input(turn)
-        runtime = await asyncio.to_thread(self.client, "lexv2-runtime")
+        runtime = await self.aclient("lexv2-runtime")
         kwargs: dict[str, Any] = {
             "botId": bot_id,
             "botAliasId": alias_id,
@@ -189,7 +189,7 @@ class LexV2Connector(_LexConnector[LexV2Config]):
         self._bot_id, self._alias_id, self._locales = self.cfg.bot_id, self.cfg.bot_alias_id, None
         try:
             bot_id, alias_id = await self.resolve()
-            models = await asyncio.to_thread(self.client, "lexv2-models")
+            models = await self.aclient("lexv2-models")
             desc = await self.call(
                 "DescribeBotAlias", models.describe_bot_alias, botId=bot_id, botAliasId=alias_id
             )
