@@ -57,6 +57,7 @@ async def _locked_for_message(
             conversation_id=conversation_id,
             contact_id=principal.own_contact_id,
             for_update=True,
+            with_contact=True,  # the sender's name for a contact's message, without a query
         )
 
     conversation = await locked()

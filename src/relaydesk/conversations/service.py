@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.contacts.models import Contact
@@ -29,15 +29,20 @@ async def get(
     conversation_id: str,
     contact_id: str | None = None,
     for_update: bool = False,
+    with_contact: bool = False,
 ) -> Conversation:
-    """The app's conversation (only the contact's own when ``contact_id`` is given), else 404."""
-    query = select(Conversation).where(
-        Conversation.id == conversation_id, Conversation.app_id == app_id
-    )
+    """The app's conversation (only the contact's own when ``contact_id`` is given), else 404.
+
+    ``with_contact`` loads its contact in the same query (into the session's identity map).
+    """
+    query: Select[Conversation] | Select[Conversation, Contact] = select(Conversation)
+    if with_contact:
+        query = select(Conversation, Contact).join(Contact, Contact.id == Conversation.contact_id)
+    query = query.where(Conversation.id == conversation_id, Conversation.app_id == app_id)
     if contact_id is not None:
         query = query.where(Conversation.contact_id == contact_id)
     if for_update:  # a locked read is a fresh one, even if the row was read before
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(of=Conversation).execution_options(populate_existing=True)
     conversation = await session.scalar(query)
     if conversation is None:
         raise NotFound("No such conversation.")
