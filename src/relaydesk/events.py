@@ -138,12 +138,11 @@ async def commit(session: AsyncSession, broker: Broker | None) -> list[Event]:
         types = {ev.type for ev in events}
         for listener in _committed_listeners:
             listener(types)
-    if broker is not None:
-        for ev in events:
-            try:
-                await broker.publish(ev)
-            except Exception:  # the change is committed; a lost fan-out must not fail it
-                log.exception("could not publish event %s", ev.type)
+    if broker is not None and events:
+        try:
+            await broker.publish_many(events)
+        except Exception:  # the change is committed; a lost fan-out must not fail it
+            log.exception("could not publish events %s", [ev.type for ev in events])
     for cb in callbacks:
         try:  # the change is committed: a failing callback must not turn it into an error
             result = cb()
@@ -173,6 +172,11 @@ class Broker:
 
     async def publish(self, event: Event) -> None:
         raise NotImplementedError
+
+    async def publish_many(self, events: list[Event]) -> None:
+        """Publish a commit's events, in order."""
+        for event in events:
+            await self.publish(event)
 
     def subscribe(self) -> AsyncIterator[Event]:
         raise NotImplementedError
@@ -252,6 +256,16 @@ class RedisBroker(Broker):
 
     async def publish(self, event: Event) -> None:
         await self._redis.publish(self.CHANNEL, event.to_json())
+
+    async def publish_many(self, events: list[Event]) -> None:
+        """One round trip for all of a commit's events (a pipeline keeps their order)."""
+        if len(events) == 1:
+            await self.publish(events[0])
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.publish(self.CHANNEL, event.to_json())
+            await pipe.execute()
 
     def subscribe(self) -> AsyncIterator[Event]:
         return self._local.subscribe()
