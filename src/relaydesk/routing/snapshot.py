@@ -46,35 +46,35 @@ def settings_snapshot(row: RoutingSettings) -> engine.RoutingSettings:
 
 
 async def load_snapshot(session: AsyncSession, *, settings: RoutingSettings) -> engine.Snapshot:
-    """Agents with their open load, teams, AI agents and pointers, read in the locked txn."""
+    """Agents with their open load, teams, AI agents and pointers, read in the locked txn.
+
+    Plain rows, not ORM objects (the snapshot is read on every routed change, under the
+    app's lock), and each agent's open load comes with it in one query.
+    """
     app_id = settings.app_id
-    loads = dict(
-        (
-            await session.execute(
-                select(Conversation.assignee_id, func.count())
-                .where(
-                    Conversation.app_id == app_id,
-                    Conversation.status == "open",
-                    Conversation.assignee_type == "agent",
-                )
-                .group_by(Conversation.assignee_id)
-            )
-        ).all()
+    loads = (
+        select(Conversation.assignee_id.label("agent_id"), func.count().label("n"))
+        .where(
+            Conversation.app_id == app_id,
+            Conversation.status == "open",
+            Conversation.assignee_type == "agent",
+        )
+        .group_by(Conversation.assignee_id)
+        .subquery()
     )
     agents = tuple(
         engine.Agent(
             id=a.id,
             email=a.email,
-            status=a.status,  # type: ignore[arg-type]
-            open_count=int(loads.get(a.id, 0)),
+            status=a.status,
+            open_count=int(a.n or 0),
             max_concurrent=a.max_concurrent,
         )
-        for a in await session.scalars(
-            select(Agent)
+        for a in await session.execute(
+            select(Agent.id, Agent.email, Agent.status, Agent.max_concurrent, loads.c.n)
+            .outerjoin(loads, loads.c.agent_id == Agent.id)
             .where(Agent.app_id == app_id, Agent.deleted_at.is_(None))
             .order_by(Agent.created_at, Agent.id)
-            # rows loaded earlier in this transaction (before the lock) may be stale
-            .execution_options(populate_existing=True)
         )
     )
     members: dict[str, set[str]] = {}
@@ -88,14 +88,18 @@ async def load_snapshot(session: AsyncSession, *, settings: RoutingSettings) -> 
             members[team_id].add(agent_id)
     ai_agents = {
         b.id: engine.AIAgent(id=b.id, auto_handoff=b.auto_handoff)
-        for b in await session.scalars(
-            select(AIAgent).where(AIAgent.app_id == app_id, AIAgent.deleted_at.is_(None))
+        for b in await session.execute(
+            select(AIAgent.id, AIAgent.auto_handoff).where(
+                AIAgent.app_id == app_id, AIAgent.deleted_at.is_(None)
+            )
         )
     }
     pointers = {
         p.scope: p.last_id
-        for p in await session.scalars(
-            select(RotationPointer).where(RotationPointer.app_id == app_id)
+        for p in await session.execute(
+            select(RotationPointer.scope, RotationPointer.last_id).where(
+                RotationPointer.app_id == app_id
+            )
         )
         if p.last_id
     }
