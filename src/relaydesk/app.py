@@ -25,7 +25,7 @@ from relaydesk.db import make_engine, make_sessionmaker
 from relaydesk.errors import install_error_handlers
 from relaydesk.events import make_broker
 from relaydesk.health import RequestMetrics
-from relaydesk.limits import BodySizeLimit
+from relaydesk.limits import BodySizeLimit, RefuseNul
 from relaydesk.ratelimit import Limiter, Rule
 from relaydesk.realtime import api as realtime_api
 from relaydesk.routing import api as routing_api
@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes
     )
+    app.add_middleware(RefuseNul)
     # the widget runs on customers' own sites; it authenticates with bearer tokens, never
     # cookies, so any origin may call the API without credentials
     app.add_middleware(

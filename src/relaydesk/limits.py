@@ -1,4 +1,5 @@
-"""ASGI middleware answering 413 for request bodies over the configured limit."""
+"""ASGI middleware for request limits: 413 for bodies over the configured limit, 400 for a
+NUL character in the path or query (PostgreSQL cannot store or compare text holding one)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,38 @@ from relaydesk.errors import error_body
 
 class _TooLarge(Exception):
     pass
+
+
+class RefuseNul:
+    """400 ``invalid_character`` for a NUL (``%00``) in the path or query string.
+
+    JSON bodies are checked by the request schemas (``relaydesk.schemas.In``).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and _has_nul(scope):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            body = json.dumps(
+                error_body("invalid_character", "The URL may not contain NUL (%00) characters.")
+            ).encode()
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def _has_nul(scope: Scope) -> bool:
+    query: bytes = scope.get("query_string") or b""
+    return "\x00" in scope.get("path", "") or b"%00" in query.lower() or b"\x00" in query
 
 
 class BodySizeLimit:

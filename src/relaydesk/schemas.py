@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints, model_validator
 
 
 def _iso(dt: datetime) -> str:
@@ -18,9 +18,29 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
 class In(BaseModel):
-    """Request bodies: unknown fields are refused, so typos do not pass silently."""
+    """Request bodies: unknown fields are refused, so typos do not pass silently, and no
+    text may hold a NUL character (PostgreSQL cannot store one: 422, not a 500)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if _holds_nul(data):
+            raise ValueError("Text may not contain NUL (\\u0000) characters.")
+        return data
+
+
+def _holds_nul(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 64:  # deeper than any body we accept; the size limits bound the rest
+        return False
+    if isinstance(value, dict):
+        return any(_holds_nul(k, depth + 1) or _holds_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v, depth + 1) for v in value)
+    return False
 
 
 class Out(BaseModel):
