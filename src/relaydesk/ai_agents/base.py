@@ -46,6 +46,7 @@ class Turn:
     metadata: dict[str, Any] = field(default_factory=dict)  # the contact message's metadata
     chat_context: dict[str, Any] = field(default_factory=dict)  # KM_CHAT_CONTEXT
     state: dict[str, Any] = field(default_factory=dict)  # connector state for this conversation
+    turn_id: str | None = None  # stable across the retries of this turn (idempotency keys)
 
 
 @dataclass(frozen=True)

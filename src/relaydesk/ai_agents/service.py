@@ -74,7 +74,10 @@ def full_config(ai_agent: AIAgent, box: SecretBox) -> dict[str, Any]:
 
 
 def out(ai_agent: AIAgent, box: SecretBox) -> AIAgentOut:
-    secrets = box.decrypt(ai_agent.secrets_enc) if ai_agent.secrets_enc else {}
+    try:
+        secrets = box.decrypt(ai_agent.secrets_enc) if ai_agent.secrets_enc else {}
+    except ValueError:  # stored under another secret key: still listed, secrets masked
+        secrets = {field: MASK for field in _class(ai_agent.kind).secret_fields}
     shown = dict(ai_agent.config or {})
     for field, value in secrets.items():
         shown[field] = _mask(value, field)

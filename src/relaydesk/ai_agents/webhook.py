@@ -13,7 +13,8 @@ Request (``POST url``, JSON, the configured ``headers`` added)::
                                       "attachments": [{"type": mime|"location", "payload": {}}]}},
      "createdAt": 1763700000000}
 
-``key`` is the contact's message id; turns without one (welcome, events) get a fresh id.
+``key`` is the contact's message id; turns without one (welcome, events) send the turn's own
+id (``turn_<n>``), the same on every retry, so a bot can recognise a repeated turn.
 Event data (bot-to-bot handoff ``event {name, data}``) is sent as top-level ``eventData``.
 
 Response: a JSON array of ``{message, metadata?, platform?}``; each item is a custom payload
@@ -117,7 +118,7 @@ def build_request(turn: Turn, *, bot_id: str) -> dict[str, Any]:
     metadata["KM_CHAT_CONTEXT"] = context
     body: dict[str, Any] = {
         "botId": bot_id,
-        "key": turn.message_id or uuid.uuid4().hex,
+        "key": turn.message_id or turn.turn_id or uuid.uuid4().hex,
         "from": turn.contact.external_id,
         "message": turn.text or "",
         "groupId": turn.conversation_id,

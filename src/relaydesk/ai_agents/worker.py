@@ -152,7 +152,13 @@ class TurnWorker:
                 await session.execute(
                     update(BotTurn)
                     .where(BotTurn.status == "running", BotTurn.locked_by == self.name)
-                    .values(status="pending", locked_until=None, locked_by=None)
+                    # the interrupted attempt does not count: it was ours, not the bot's
+                    .values(
+                        status="pending",
+                        locked_until=None,
+                        locked_by=None,
+                        attempts=BotTurn.attempts - 1,
+                    )
                 )
                 await session.commit()
 
@@ -165,8 +171,9 @@ class TurnWorker:
             self.wake.clear()
             try:
                 claimed = await self._claim(self.settings.worker_concurrency - len(self.running))
-                for turn_seq in claimed:
-                    task = asyncio.create_task(self._process(turn_seq))
+                for turn_seq, exhausted in claimed:
+                    work = self._give_up(turn_seq) if exhausted else self._process(turn_seq)
+                    task = asyncio.create_task(work)
                     self.running.add(task)
                     self.active.add(turn_seq)
                     task.add_done_callback(functools.partial(self._done, turn_seq))
@@ -186,21 +193,38 @@ class TurnWorker:
 
     # --- claiming
 
-    async def _claim(self, slots: int) -> list[int]:
+    async def _claim(self, slots: int) -> list[tuple[int, bool]]:
+        """Lease due turns: (seq, exhausted) — exhausted ones used up their attempts."""
         if slots <= 0:
             return []
         now = utcnow()
         query = _claim_statement(self.is_postgres)
         params = {"now": now, "slots": slots, "active": sorted(self.active)}
+        limit = self.settings.turn_max_attempts
         async with self.maker() as session:
             turns = list(await session.scalars(query, params))
+            claimed = []
             for turn in turns:
                 turn.status = "running"
                 turn.locked_by = self.name
                 turn.locked_until = now + timedelta(seconds=self.settings.turn_lease_s)
-                turn.attempts += 1
+                # a turn whose worker died (or crashed) on every attempt is not run again
+                exhausted = turn.attempts >= limit
+                if not exhausted:
+                    turn.attempts += 1
+                claimed.append((turn.seq, exhausted))
             await session.commit()
-            return [t.seq for t in turns]
+            return claimed
+
+    async def _give_up(self, seq: int) -> None:
+        """A turn that used up its attempts without an answer goes to the humans."""
+        try:
+            error = ConnectorError("no attempt of this turn completed", transient=False)
+            await self._failed(seq, error)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("bot turn %s: handing over after its last attempt failed", seq)
 
     # --- running one turn
 
@@ -229,8 +253,14 @@ class TurnWorker:
             await self._finish(seq, turn, ai_agent.name, result)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("bot turn %s failed unexpectedly; it will be retried", seq)
+        except Exception as exc:  # not the bot's failure: ours (a bug, an undecryptable secret)
+            log.exception("bot turn %s failed unexpectedly", seq)
+            try:  # retried with backoff, then handed over, like a provider failure
+                await self._failed(seq, ConnectorError(f"unexpected error: {type(exc).__name__}"))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the lease expires; the claim bounds the attempts
+                log.exception("bot turn %s: recording the failure failed too", seq)
 
     async def _keep_lease(self, seq: int) -> None:
         """Extend the lease while the bot call runs, so a slow bot is not called twice."""
@@ -303,6 +333,7 @@ class TurnWorker:
                 metadata=metadata,
                 chat_context=context if isinstance(context, dict) else {},
                 state=dict(state_row.state) if state_row else {},
+                turn_id=f"turn_{row.seq}",
             )
             session.expunge(ai_agent)
             return turn, ai_agent
