@@ -42,7 +42,14 @@ async def get_secret_box(request: Request) -> SecretBox:
     return request.app.state.secret_box  # type: ignore[no-any-return]
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only session beside the request's own (never takes SQLite's write lock)."""
+    async with request.app.state.read_sessionmaker() as session:
+        yield session
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 BrokerDep = Annotated[Broker, Depends(get_broker)]
 SecretBoxDep = Annotated[SecretBox, Depends(get_secret_box)]

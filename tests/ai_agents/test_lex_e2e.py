@@ -9,6 +9,7 @@ budget) reaches the module-scoped :class:`FakeLex` over loopback through each AI
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -798,3 +799,33 @@ def test_lex_v1_composite_cards_and_hangup(api: Api, lex: FakeLex) -> None:
     assert row["to"] == {"type": "agent", "id": agent["id"]}
     assert texts(bot_messages(api, conv["id"]))[-1] == "Sorry, I could not understand. Goodbye."
     assert {r.session_id for r in said(lex, "hello")} == {conv["id"]}
+
+
+def test_a_slow_provider_check_of_a_patch_holds_up_no_other_write(api: Api, lex: FakeLex) -> None:
+    """Changing an AI agent's config waits for Lex to check it; meanwhile the server keeps
+    storing messages (on SQLite the check used to run inside the write lock)."""
+    created = ai_agent(api, lex_config(lex))
+    conv = api.conversation()
+    lex.clear_requests()
+    lex.set_delay(2.0)  # every Lex answer now takes 2 s
+    answers: dict[str, Any] = {}
+
+    def patch() -> None:
+        body = {"config": lex_config(lex, read_timeout_s=9)}
+        answers["patch"] = api.patch(f"/api/v1/ai-agents/{created['id']}", body)
+
+    checking = threading.Thread(target=patch)
+    checking.start()
+    try:
+        wait_until(lambda: lex.requests)  # the provider check is waiting on Lex
+        sent = api.post(
+            f"/api/v1/conversations/{conv['id']}/messages",
+            {"sender": {"type": "contact"}, "text": "while the bot is checked"},
+        )
+        assert sent.status_code == 201
+        assert checking.is_alive()  # stored before the check answered, not after
+    finally:
+        checking.join(30)
+        lex.set_delay(0)
+    assert answers["patch"].status_code == 200, answers["patch"].text
+    assert answers["patch"].json()["config"]["read_timeout_s"] == 9

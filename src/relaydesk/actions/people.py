@@ -119,9 +119,11 @@ async def update_ai_agent(
     ai_agent: AIAgent,
     box: SecretBox,
     changes: dict[str, Any],
+    config: ai_agents.CheckedConfig | None,
 ) -> AIAgentOut:
-    """Change an AI agent; secrets sent back as "****" stay as they are."""
-    await ai_agents.update(session, ai_agent=ai_agent, box=box, changes=changes)
+    """Change an AI agent; a new config was checked by the provider before (outside) this
+    transaction; 409 if the AI agent changed since."""
+    await ai_agents.update(session, ai_agent=ai_agent, changes=changes, config=config)
     return await _ai_agent_saved(session, broker, ai_agent, box)
 
 

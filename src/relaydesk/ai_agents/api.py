@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from relaydesk.actions import people as actions
 from relaydesk.ai_agents import service
 from relaydesk.ai_agents.schemas import AIAgentCreate, AIAgentOut, AIAgentUpdate
-from relaydesk.deps import Admin, BrokerDep, SecretBoxDep, SessionDep, Staff
+from relaydesk.deps import Admin, BrokerDep, ReadSessionDep, SecretBoxDep, SessionDep, Staff
 
 router = APIRouter(prefix="/api/v1/ai-agents", tags=["ai agents"])
 
@@ -42,15 +42,27 @@ async def get_ai_agent(
 async def update_ai_agent(
     ai_agent_id: str,
     body: AIAgentUpdate,
+    read: ReadSessionDep,
     session: SessionDep,
     principal: Admin,
     box: SecretBoxDep,
     broker: BrokerDep,
 ) -> AIAgentOut:
-    """Change an AI agent; secrets sent back as "****" stay as they are."""
-    ai_agent = await service.get(session, app_id=principal.app_id or "", ai_agent_id=ai_agent_id)
+    """Change an AI agent; secrets sent back as "****" stay as they are.
+
+    A new config is checked with the provider from a read-only copy first, so no write
+    transaction is open while the provider answers.
+    """
+    app_id = principal.app_id or ""
+    changes = body.model_dump(exclude_unset=True)
+    config = None
+    if changes.get("config") is not None:
+        current = await service.get(read, app_id=app_id, ai_agent_id=ai_agent_id)
+        await read.close()
+        config = await service.check_config(ai_agent=current, box=box, config=changes["config"])
+    ai_agent = await service.get(session, app_id=app_id, ai_agent_id=ai_agent_id)
     return await actions.update_ai_agent(
-        session, broker, ai_agent=ai_agent, box=box, changes=body.model_dump(exclude_unset=True)
+        session, broker, ai_agent=ai_agent, box=box, changes=changes, config=config
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import builtins
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -17,7 +19,7 @@ from relaydesk.ai_agents.registry import connector_class
 from relaydesk.ai_agents.schemas import AIAgentOut
 from relaydesk.contacts.service import normalize_language
 from relaydesk.db import new_id, utcnow
-from relaydesk.errors import Invalid, NotFound
+from relaydesk.errors import Conflict, Invalid, NotFound
 from relaydesk.security import SecretBox
 
 log = logging.getLogger("relaydesk.ai_agents")
@@ -164,42 +166,73 @@ async def create(
     return ai_agent
 
 
+@dataclass(frozen=True)
+class CheckedConfig:
+    """A new configuration, checked by the provider, as it will be stored."""
+
+    public: dict[str, Any]
+    secrets_enc: str | None
+    based_on: datetime  # the AI agent's ``updated_at`` it was checked against
+
+
+async def check_config(
+    *, ai_agent: AIAgent, box: SecretBox, config: dict[str, Any]
+) -> CheckedConfig:
+    """Merge a new config over the stored one (secrets sent as "****" are kept), validate it
+    and have the provider check it. Touches no database session: on SQLite a write lock
+    must not be held while the provider answers (up to its timeout)."""
+    current = full_config(ai_agent, box)
+    merged: dict[str, Any] = {}
+    fields = _class(ai_agent.kind).secret_fields
+    for key, value in config.items():
+        if key in fields and _is_masked(value):
+            if key in current:
+                merged[key] = current[key]
+            continue
+        merged[key] = value
+    parsed = parse_config(ai_agent.kind, merged)
+    await check_with_provider(
+        ai_agent.kind, parsed, ai_agent_id=ai_agent.id, language=ai_agent.language
+    )
+    public, secret = split_secrets(
+        ai_agent.kind, parsed.model_dump(mode="json", exclude_unset=True)
+    )
+    return CheckedConfig(
+        public=public,
+        secrets_enc=box.encrypt(secret) if secret else None,
+        based_on=ai_agent.updated_at,
+    )
+
+
 async def update(
     session: AsyncSession,
     *,
     ai_agent: AIAgent,
-    box: SecretBox,
     changes: dict[str, Any],
+    config: CheckedConfig | None = None,
 ) -> AIAgent:
-    """Change name, config, auto_handoff or language; secrets sent as "****" are kept."""
+    """Change name, auto_handoff or language, and the config checked by :func:`check_config`
+    (409 if the AI agent changed since it was checked)."""
+    if config is not None and _stamp(config.based_on) != _stamp(ai_agent.updated_at):
+        raise Conflict(
+            "The AI agent was changed meanwhile; read it again and retry.", code="edit_conflict"
+        )
     if changes.get("name") is not None:
         ai_agent.name = changes["name"]
     if changes.get("auto_handoff") is not None:
         ai_agent.auto_handoff = changes["auto_handoff"]
     if changes.get("language") is not None:
         ai_agent.language = normalize_language(changes["language"]) or ai_agent.language
-    if changes.get("config") is not None:
-        current = full_config(ai_agent, box)
-        merged: dict[str, Any] = {}
-        fields = _class(ai_agent.kind).secret_fields
-        for key, value in changes["config"].items():
-            if key in fields and _is_masked(value):
-                if key in current:
-                    merged[key] = current[key]
-                continue
-            merged[key] = value
-        parsed = parse_config(ai_agent.kind, merged)
-        await check_with_provider(
-            ai_agent.kind, parsed, ai_agent_id=ai_agent.id, language=ai_agent.language
-        )
-        public, secret = split_secrets(
-            ai_agent.kind, parsed.model_dump(mode="json", exclude_unset=True)
-        )
-        ai_agent.config = public
-        ai_agent.secrets_enc = box.encrypt(secret) if secret else None
+    if config is not None:
+        ai_agent.config = config.public
+        ai_agent.secrets_enc = config.secrets_enc
     ai_agent.updated_at = utcnow()
     await session.flush()
     return ai_agent
+
+
+def _stamp(at: datetime) -> datetime:
+    return at.replace(tzinfo=None) if at.tzinfo else at
 
 
 def _is_masked(value: Any) -> bool:

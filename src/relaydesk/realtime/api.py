@@ -63,7 +63,7 @@ async def _first_frame_token(websocket: WebSocket) -> str | None:
 
 
 async def _principal(websocket: WebSocket, token: str) -> Principal | None:
-    async with websocket.app.state.sessionmaker() as session:
+    async with websocket.app.state.read_sessionmaker() as session:  # no write lock on SQLite
         return await resolve_token(session, websocket.app.state.settings, token)
 
 
