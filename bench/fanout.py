@@ -46,7 +46,7 @@ from tests.support import (  # noqa: E402
     new_app,
 )
 
-from bench.common import DEFAULT_PG, percentile  # noqa: E402
+from bench.common import DEFAULT_PG, percentile, run_info  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "fanout.json"
 DEFAULT_REDIS = os.environ.get("RELAYDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -232,6 +232,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["postgres", "sqlite"], default="sqlite")
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     args = parser.parse_args()
+    started, load_before = time.monotonic(), os.getloadavg()[0]
     rates = [float(r) for r in args.rates.split(",")]
     counts = [int(c) for c in args.sockets.split(",")]
 
@@ -320,6 +321,7 @@ def main() -> None:
             f"{row['sockets']:12} {row['rss_base_mib']:13.1f} {row['rss_mib']:8.1f} "
             f"{row['kib_per_socket']:11.1f} {row['connect_rate_per_s']:7.1f}"
         )
+    results["run"] = run_info(started, load_before)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(ROOT)}")

@@ -32,7 +32,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,7 +55,13 @@ from tests.support import (  # noqa: E402
     new_app,
 )
 
-from bench.common import DEFAULT_PG, PRODUCTION_WORKERS, percentile  # noqa: E402
+from bench.common import (  # noqa: E402
+    DEFAULT_PG,
+    PRODUCTION_WORKERS,
+    git_commit,
+    percentile,
+    run_info,
+)
 from relaydesk.db import new_id, utcnow  # noqa: E402
 from relaydesk.messages.models import Message  # noqa: E402
 
@@ -338,16 +343,6 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip()
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument(
@@ -391,6 +386,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     started = time.perf_counter()
+    started_m = time.monotonic()
     load_before = os.getloadavg()
     results: dict[str, Any] = {}
     for backend in args.backend:
@@ -423,6 +419,7 @@ def main(argv: list[str] | None = None) -> None:
             "conversations": args.conversations,
         },
         "results": results,
+        "run": run_info(started_m, load_before[0]),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")

@@ -19,6 +19,7 @@ Cases (same agent list per size; 60% online, 20% away, 20% offline; capacities N
 from __future__ import annotations
 
 import json
+import os
 import platform
 import random
 import sys
@@ -27,7 +28,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from relaydesk.routing.engine import (
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # also runnable as ``python bench/routing_engine.py``
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import run_info  # noqa: E402
+from relaydesk.routing.engine import (  # noqa: E402
     APP_SCOPE,
     Agent,
     Conversation,
@@ -146,6 +152,7 @@ def bench_size(n: int) -> dict[str, float]:
 
 def main() -> None:
     """Run every size, print the table, write the JSON results."""
+    started, load_before = time.monotonic(), os.getloadavg()[0]
     results = {n: bench_size(n) for n in SIZES}
     cases = list(next(iter(results.values())))
     header = f"{'agents':>7} " + " ".join(f"{c:>16}" for c in cases) + f" {'auto/baseline':>14}"
@@ -165,6 +172,7 @@ def main() -> None:
                 "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "repeats": REPEATS,
                 "results": {str(n): row for n, row in results.items()},
+                "run": run_info(started, load_before),
             },
             indent=2,
         )

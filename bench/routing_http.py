@@ -59,8 +59,8 @@ from tests.support import (  # noqa: E402
     new_app,
 )
 
-from bench.common import DEFAULT_PG, PRODUCTION_WORKERS  # noqa: E402
-from bench.ingest import Sample, drive, git_commit  # noqa: E402
+from bench.common import DEFAULT_PG, PRODUCTION_WORKERS, git_commit, run_info  # noqa: E402
+from bench.ingest import Sample, drive  # noqa: E402
 from relaydesk.contacts.models import Contact  # noqa: E402
 from relaydesk.conversations.models import Assignment, Conversation  # noqa: E402
 from relaydesk.db import new_id, utcnow  # noqa: E402
@@ -303,6 +303,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    started, load_before = time.monotonic(), os.getloadavg()[0]
     database_url = create_postgres_database(args.postgres_url)
     try:
         with tempfile.TemporaryDirectory(prefix="rd-bench-routing-") as tmp:
@@ -318,6 +319,7 @@ def main(argv: list[str] | None = None) -> None:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "args": {k: v for k, v in vars(args).items() if k != "postgres_url"},
         **result,
+        "run": run_info(started, load_before),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=2) + "\n")
