@@ -21,15 +21,37 @@ concurrency ``c`` (1, 10, 100):
 ``overhead`` = latency minus the bot's own delay; ``added`` = relaydesk's overhead minus the
 baseline's at the same delay and concurrency (medians). Every case gets a short warm-up,
 then runs ``--seconds`` seconds.
+
+Head of line (``--hol``, on by default; ``--no-hol`` skips it), per backend, after the cases
+above: a second fake Lex process answers every call after ``--hol-delay-ms`` (1000), and a
+second AI agent points at it. ``--hol-conversations`` (100) fresh conversations talk at
+once, in runs measured back to back on the same server (``--hol-rounds`` (2) pairs in ABBA
+order, all-fast, mixed, mixed, all-fast, so a drift in the machine's load evens out):
+
+- ``hol all-fast``: all of them talk to the fast bot (the first fake, answering at once);
+- ``hol mixed``: ``--hol-slow-share`` (10%) of them talk to the slow bot instead, the rest
+  to the fast one. ``hol mix-fast`` is the fast conversations of this run, ``hol
+  mix-slow`` the slow ones (their overhead is over the bot's delay).
+
+Each conversation waits ``--hol-think-ms`` (3000, jittered 0.5-1.5x) between getting its
+reply and sending the next message, so the offered load (about 100 / 3 s = 33 turns/s)
+stays below what one process serves and the fast conversations' latency shows what the
+slow ones cost them rather than queueing at saturation (``--hol-think-ms 0`` makes it a
+closed loop like the cases above). Every run gets ``--warmup`` + one think time of warm-up
+(the first turns are spread over one think time), then ``--hol-seconds`` (8).
+``p99 rise`` = the fast conversations' p99 in the mixed run minus the all-fast run's (goal
+of issue #12: under 50 ms).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
+import random
 import subprocess
 import sys
 import tempfile
@@ -55,9 +77,10 @@ from tests.support import (  # noqa: E402
     new_app,
 )
 
-from bench.common import DEFAULT_PG, PRODUCTION_WORKERS, percentile  # noqa: E402
+from bench.common import DEFAULT_PG, PRODUCTION_WORKERS, percentile, run_info  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "ai_turns.json"
+HOL_GOAL_P99_RISE_MS = 50.0  # issue #12
 UTTERANCE = "bench ping"
 ANSWER = "pong"
 BOT_ID, ALIAS_ID = "SUPPORTBOT", "PRODALIAS1"
@@ -115,7 +138,8 @@ def sample(
 
 
 @contextmanager
-def fake_lex_process() -> Iterator[dict[str, Any]]:
+def fake_lex_process(delay: float = 0.0) -> Iterator[dict[str, Any]]:
+    """The fake Lex in its own process, ``bench ping`` scripted, answering after ``delay``."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.lex_server", "--port", "0", "--fallback-limit", "0"],
         cwd=ROOT,
@@ -131,6 +155,7 @@ def fake_lex_process() -> Iterator[dict[str, Any]]:
             json={"utterance": UTTERANCE, "v2": [{"contentType": "PlainText", "content": ANSWER}]},
         ).raise_for_status()
         info["control"] = control
+        set_delay(info, delay)
         yield info
     finally:
         proc.terminate()
@@ -239,6 +264,30 @@ async def listen(url: str, token: str, replies: Replies, ready: asyncio.Event) -
             replies.seen(frame)
 
 
+@dataclass
+class Run:
+    """What one relaydesk case measured, per conversation."""
+
+    latencies: dict[str, list[float]]  # turns started in the measured window
+    completed: dict[str, int]  # replies seen in the measured window
+    errors: int
+
+    def lat(self, cids: list[str]) -> list[float]:
+        return [x for cid in cids for x in self.latencies[cid]]
+
+    def done(self, cids: list[str]) -> int:
+        return sum(self.completed[cid] for cid in cids)
+
+    def merge(self, other: Run) -> Run:
+        """Both runs' turns together (of the same conversations or not)."""
+        lat = {
+            cid: [*self.latencies.get(cid, []), *other.latencies.get(cid, [])]
+            for cid in {*self.latencies, *other.latencies}
+        }
+        done = {cid: self.completed.get(cid, 0) + other.completed.get(cid, 0) for cid in lat}
+        return Run(lat, done, self.errors + other.errors)
+
+
 async def relaydesk_case(
     url: str,
     token: str,
@@ -247,21 +296,29 @@ async def relaydesk_case(
     warmup: float,
     mode: str,
     replies: Replies | None,
-) -> tuple[list[float], int, int]:
+    think: float = 0.0,
+) -> Run:
+    """``conversations`` talk at once; each waits ``think`` (jittered) between turns."""
     c = len(conversations)
     limits = httpx.Limits(max_connections=c + 4, max_keepalive_connections=c + 4)
     headers = {"authorization": f"Bearer {token}"}
-    latencies: list[float] = []
-    completed = [0]
-    errors = 0
+    run = Run({cid: [] for cid in conversations}, dict.fromkeys(conversations, 0), 0)
     start = time.monotonic()
     measure_from = start + warmup
     stop_at = measure_from + seconds
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as http:
 
         async def converse(cid: str) -> None:
-            nonlocal errors
+            rng = random.Random(cid)
+            if think:  # spread the first turns over one think time
+                await asyncio.sleep(rng.uniform(0, think))
+            first = True
             while time.monotonic() < stop_at:
+                if think and not first:
+                    await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+                    if time.monotonic() >= stop_at:
+                        break
+                first = False
                 t0 = time.monotonic()
                 fut = replies.expect(cid) if replies is not None else None
                 try:
@@ -270,12 +327,12 @@ async def relaydesk_case(
                         json={"sender": {"type": "contact"}, "text": UTTERANCE},
                     )
                 except httpx.TransportError:  # an idle keep-alive closed by the server
-                    errors += 1
+                    run.errors += 1
                     if fut is not None and replies is not None:
                         replies.waiters.pop(cid, None)
                     continue
                 if r.status_code != 201:
-                    errors += 1
+                    run.errors += 1
                     continue
                 try:
                     if fut is not None:
@@ -283,15 +340,15 @@ async def relaydesk_case(
                     else:
                         t1 = await poll(http, cid, r.json()["id"])
                 except TimeoutError:
-                    errors += 1
+                    run.errors += 1
                     continue
                 if t0 >= measure_from:
-                    latencies.append(t1 - t0)
+                    run.latencies[cid].append(t1 - t0)
                 if measure_from <= t1 <= stop_at:
-                    completed[0] += 1
+                    run.completed[cid] += 1
 
         await asyncio.gather(*(converse(cid) for cid in conversations))
-    return latencies, completed[0], errors
+    return run
 
 
 async def poll(http: httpx.AsyncClient, cid: str, after: str) -> float:
@@ -305,7 +362,12 @@ async def poll(http: httpx.AsyncClient, cid: str, after: str) -> float:
 
 
 def run_backend(
-    backend: str, fake: dict[str, Any], args: argparse.Namespace, out: list[Sample]
+    backend: str,
+    fake: dict[str, Any],
+    slow_fake: dict[str, Any] | None,
+    args: argparse.Namespace,
+    out: list[Sample],
+    hol: list[dict[str, Any]],
 ) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="rd-bench-ai-"))
     url = (
@@ -314,7 +376,7 @@ def run_backend(
         else create_postgres_database(args.postgres_url)
     )
     try:
-        asyncio.run(relaydesk_backend(backend, url, tmp, fake, args, out))
+        asyncio.run(relaydesk_backend(backend, url, tmp, fake, slow_fake, args, out, hol))
     finally:
         if backend == "postgres":
             drop_postgres_database(url)
@@ -325,8 +387,10 @@ async def relaydesk_backend(
     url: str,
     tmp: Path,
     fake: dict[str, Any],
+    slow_fake: dict[str, Any] | None,
     args: argparse.Namespace,
     out: list[Sample],
+    hol: list[dict[str, Any]],
 ) -> None:
     env = dict(PRODUCTION_WORKERS)
     if args.worker_concurrency:
@@ -336,36 +400,10 @@ async def relaydesk_backend(
     try:
         api = new_app(server.url, "bench")
         assert api.token
-        bot = api.ok(
-            api.post(
-                "/api/v1/ai-agents",
-                {
-                    "name": "bench lex",
-                    "kind": "lex_v2",
-                    "config": {
-                        "access_key_id": fake["access_key_id"],
-                        "secret_access_key": fake["secret_access_key"],
-                        "region": fake["region"],
-                        "bot_id": BOT_ID,
-                        "bot_alias_id": ALIAS_ID,
-                        "endpoint_url": fake["url"],
-                    },
-                },
-            ),
-            201,
-        )
+        bot = lex_agent(api, fake, "bench lex")
         api.routing(ai_routing={"enabled": True, "ai_agent_ids": [bot["id"]]})
         conversations = [api.conversation()["id"] for _ in range(max(args.concurrency))]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # every welcome answered before measuring
-            waiting = [
-                cid
-                for cid in conversations[-3:]
-                if not any(m["sender"]["type"] == "ai_agent" for m in api.messages(cid))
-            ]
-            if not waiting:
-                break
-            await asyncio.sleep(0.1)
+        await welcomed(api, conversations[-3:])
         replies: Replies | None = None
         if args.mode == "ws":
             replies = Replies()
@@ -375,7 +413,7 @@ async def relaydesk_backend(
         for delay in args.delays:
             set_delay(fake, delay)
             for c in args.concurrency:
-                lat, done, errors = await relaydesk_case(
+                run = await relaydesk_case(
                     server.url,
                     api.token,
                     conversations[:c],
@@ -384,26 +422,168 @@ async def relaydesk_backend(
                     args.mode,
                     replies,
                 )
-                s = sample("relaydesk", backend, delay, c, lat, done, args.seconds, errors)
+                cids = conversations[:c]
+                s = sample(
+                    "relaydesk",
+                    backend,
+                    delay,
+                    c,
+                    run.lat(cids),
+                    run.done(cids),
+                    args.seconds,
+                    run.errors,
+                )
                 out.append(s)
                 print_row(s)
+        if slow_fake is not None:
+            set_delay(fake, 0.0)
+            hol.append(
+                await head_of_line(server.url, api, bot["id"], slow_fake, backend, args, replies)
+            )
     finally:
         if listener is not None:
             listener.cancel()
         server.stop()
 
 
+def lex_agent(api: Any, fake: dict[str, Any], name: str) -> dict[str, Any]:
+    """A ``lex_v2`` AI agent on the app, talking to ``fake``."""
+    return api.ok(  # type: ignore[no-any-return]
+        api.post(
+            "/api/v1/ai-agents",
+            {
+                "name": name,
+                "kind": "lex_v2",
+                "config": {
+                    "access_key_id": fake["access_key_id"],
+                    "secret_access_key": fake["secret_access_key"],
+                    "region": fake["region"],
+                    "bot_id": BOT_ID,
+                    "bot_alias_id": ALIAS_ID,
+                    "endpoint_url": fake["url"],
+                },
+            },
+        ),
+        201,
+    )
+
+
+async def welcomed(api: Any, conversations: list[str]) -> None:
+    """Wait (60 s at most) until the AI agent's welcome is in each conversation: turns of a
+    conversation run in order, so a measured turn must not queue behind its welcome."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        waiting = [
+            cid
+            for cid in conversations
+            if not any(
+                m["sender"]["type"] == "ai_agent"
+                for m in await asyncio.to_thread(api.messages, cid)
+            )
+        ]
+        if not waiting:
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"no welcome after 60 s in {len(waiting)} conversations")
+
+
+async def head_of_line(
+    url: str,
+    api: Any,
+    fast_bot: str,
+    slow_fake: dict[str, Any],
+    backend: str,
+    args: argparse.Namespace,
+    replies: Replies | None,
+) -> dict[str, Any]:
+    """Fast conversations' latency with and without slow-bot conversations beside them."""
+    n = args.hol_conversations
+    n_slow = max(1, round(n * args.hol_slow_share))
+    slow_delay = args.hol_delay_ms / 1000
+    think = args.hol_think_ms / 1000
+    warmup = args.warmup + think
+    slow_bot = lex_agent(api, slow_fake, "bench lex slow")
+
+    def create(bot_id: str, count: int) -> list[str]:
+        api.routing(ai_routing={"enabled": True, "ai_agent_ids": [bot_id]})
+        return [api.conversation()["id"] for _ in range(count)]
+
+    slow = await asyncio.to_thread(create, slow_bot["id"], n_slow)
+    fast = await asyncio.to_thread(create, fast_bot, n)
+    await welcomed(api, fast[-3:] + slow)
+    mixed = fast[: n - n_slow] + slow
+    assert api.token
+
+    async def measure(cids: list[str]) -> Run:
+        return await relaydesk_case(
+            url, api.token, cids, args.hol_seconds, warmup, args.mode, replies, think
+        )
+
+    # rounds in ABBA order (all-fast, mixed, mixed, all-fast, ...) so drift cancels out
+    runs: dict[str, Run] = {}
+    for i in range(args.hol_rounds):
+        for kind in ("all", "mixed") if i % 2 == 0 else ("mixed", "all"):
+            run = await measure(fast if kind == "all" else mixed)
+            runs[kind] = runs[kind].merge(run) if kind in runs else run
+    base_run, mixed_run = runs["all"], runs["mixed"]
+    secs = args.hol_seconds * args.hol_rounds
+    fast_mixed = fast[: n - n_slow]
+    all_fast = sample(
+        "hol all-fast",
+        backend,
+        0.0,
+        n,
+        base_run.lat(fast),
+        base_run.done(fast),
+        secs,
+        base_run.errors,
+    )
+    mix_fast = sample(
+        "hol mix-fast",
+        backend,
+        0.0,
+        n,
+        mixed_run.lat(fast_mixed),
+        mixed_run.done(fast_mixed),
+        secs,
+        mixed_run.errors,
+    )
+    mix_slow = sample(
+        "hol mix-slow", backend, slow_delay, n, mixed_run.lat(slow), mixed_run.done(slow), secs, 0
+    )
+    for s in (all_fast, mix_fast, mix_slow):
+        print_row(s)
+    rise_p99 = round(mix_fast.p99_ms - all_fast.p99_ms, 1)
+    return {
+        "backend": backend,
+        "conversations": n,
+        "slow_conversations": n_slow,
+        "slow_delay_ms": args.hol_delay_ms,
+        "think_ms": args.hol_think_ms,
+        "rounds": args.hol_rounds,
+        "seconds": secs,
+        "warmup_per_run": round(warmup, 2),
+        "all_fast": asdict(all_fast),
+        "mixed_fast": asdict(mix_fast),
+        "mixed_slow": asdict(mix_slow),
+        "p50_rise_ms": round(mix_fast.p50_ms - all_fast.p50_ms, 1),
+        "p99_rise_ms": rise_p99,
+        "goal_p99_rise_ms": HOL_GOAL_P99_RISE_MS,
+        "goal_met": rise_p99 < HOL_GOAL_P99_RISE_MS,
+    }
+
+
 # --- output -----------------------------------------------------------------------------------
 
 HEADER = (
-    f"{'target':<10} {'backend':<8} {'delay':>6} {'conc':>5} {'turns':>6} {'turns/s':>8} "
+    f"{'target':<12} {'backend':<8} {'delay':>6} {'conc':>5} {'turns':>6} {'turns/s':>8} "
     f"{'p50':>7} {'p95':>7} {'p99':>7} {'ovh p50':>8} {'ovh p95':>8} {'err':>4}"
 )
 
 
 def print_row(s: Sample) -> None:
     print(
-        f"{s.target:<10} {s.backend:<8} {s.delay_ms:>4}ms {s.concurrency:>5} {s.turns:>6} "
+        f"{s.target:<12} {s.backend:<8} {s.delay_ms:>4}ms {s.concurrency:>5} {s.turns:>6} "
         f"{s.turns_per_s:>8.1f} {s.p50_ms:>7.1f} {s.p95_ms:>7.1f} {s.p99_ms:>7.1f} "
         f"{s.overhead_p50_ms:>8.1f} {s.overhead_p95_ms:>8.1f} {s.errors:>4}",
         flush=True,
@@ -442,15 +622,36 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--mode", choices=["ws", "poll"], default="ws")
     parser.add_argument("--worker-concurrency", type=int, default=0, help="0: server default")
+    parser.add_argument(
+        "--hol",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the head-of-line case (fast conversations beside slow-bot ones)",
+    )
+    parser.add_argument("--hol-conversations", type=int, default=100)
+    parser.add_argument("--hol-slow-share", type=float, default=0.1)
+    parser.add_argument("--hol-delay-ms", type=int, default=1000, help="the slow bot's delay")
+    parser.add_argument(
+        "--hol-think-ms", type=int, default=3000, help="pause between a reply and the next turn"
+    )
+    parser.add_argument("--hol-seconds", type=float, default=8.0, help="measured time per run")
+    parser.add_argument(
+        "--hol-rounds", type=int, default=2, help="all-fast/mixed pairs, in ABBA order"
+    )
     args = parser.parse_args(argv)
     args.concurrency = [int(x) for x in args.concurrency.split(",")]
     args.delays = [0.0, args.delay_ms / 1000]
     backends = [b for b in args.backends.split(",") if b]
 
     samples: list[Sample] = []
+    hol: list[dict[str, Any]] = []
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     print(HEADER)
-    with fake_lex_process() as fake:
+    with fake_lex_process() as fake, contextlib.ExitStack() as stack:
+        slow_fake = (
+            stack.enter_context(fake_lex_process(args.hol_delay_ms / 1000)) if args.hol else None
+        )
         for delay in args.delays:
             set_delay(fake, delay)
             for c in args.concurrency:
@@ -459,7 +660,7 @@ def main(argv: list[str] | None = None) -> None:
                 samples.append(s)
                 print_row(s)
         for backend in backends:
-            run_backend(backend, fake, args, samples)
+            run_backend(backend, fake, slow_fake, args, samples, hol)
     diff = added(samples)
     print("\nlatency relaydesk adds over a direct boto3 call (medians / p95, ms):")
     for row in diff:
@@ -467,6 +668,19 @@ def main(argv: list[str] | None = None) -> None:
             f"  {row['backend']:<8} delay {row['delay_ms']:>3}ms conc {row['concurrency']:>3}: "
             f"+{row['added_p50_ms']:.1f} / +{row['added_p95_ms']:.1f}   "
             f"{row['turns_per_s']:.1f} turns/s (boto3 alone {row['baseline_turns_per_s']:.1f})"
+        )
+    if hol:
+        print(
+            "\nhead of line: fast conversations' latency, all fast vs "
+            "with slow-bot conversations beside them (ms):"
+        )
+    for h in hol:
+        a, m = h["all_fast"], h["mixed_fast"]
+        print(
+            f"  {h['backend']:<8} {h['conversations']} at once, {h['slow_conversations']} on a "
+            f"{h['slow_delay_ms']} ms bot: p50 {a['p50_ms']:.1f} -> {m['p50_ms']:.1f}, "
+            f"p99 {a['p99_ms']:.1f} -> {m['p99_ms']:.1f} (rise {h['p99_rise_ms']:+.1f}, "
+            f"goal < {h['goal_p99_rise_ms']:.0f}: {'met' if h['goal_met'] else 'NOT met'})"
         )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
@@ -482,6 +696,7 @@ def main(argv: list[str] | None = None) -> None:
                     "mode": args.mode,
                     "worker_concurrency": args.worker_concurrency or "server default",
                     "server_env": PRODUCTION_WORKERS,
+                    "hol": args.hol,
                 },
                 "machine": {
                     "python": platform.python_version(),
@@ -490,7 +705,9 @@ def main(argv: list[str] | None = None) -> None:
                 },
                 "samples": [asdict(s) for s in samples],
                 "added_over_boto3": diff,
+                "head_of_line": hol,
                 "total_seconds": round(time.monotonic() - started, 1),
+                "run": run_info(started, load_before),
             },
             indent=2,
         )
