@@ -262,3 +262,31 @@ def test_refused_call_fails_at_once_with_ai_error(api: Api, bot: FakeWebhookBot)
     row = e2e.trail_until(api, conv["id"], "ai_error")
     assert "HTTP 404" in (row["detail"] or ""), row
     assert [b["message"] for b in bodies(bot, conv["id"])].count("hello") == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "raw", "why"),
+    [
+        ([{"message": f"part {i}"} for i in range(25)], None, "25 messages"),
+        ([{"message": "x" * 10_001}], None, "10001 characters"),
+        ([{"message": "ok", "metadata": {"blob": "y" * 70_000}}], None, "metadata"),
+        ([{"message": "nul \u0000 inside"}], None, "NUL"),
+        (None, b'[{"message": "' + b"z" * (1024 * 1024 + 10) + b'"}]', "larger than"),
+    ],
+)
+def test_an_oversized_bot_answer_is_a_bot_error_handed_over_at_once(
+    api: Api, bot: FakeWebhookBot, reply: Any, raw: bytes | None, why: str
+) -> None:
+    """The message limits apply to bots: an answer over them is not posted (not in part
+    either), not retried, and the conversation goes to the humans with the reason."""
+    people = e2e.humans(api)
+    agent = webhook(api, bot)
+    e2e.route_new_to(api, agent["id"])
+    conv = started(api, bot)
+    bot.script(text="tell me everything", reply=reply, raw_body=raw)
+    api.say(conv["id"], "tell me everything")
+    row = e2e.trail_until(api, conv["id"], "ai_error")
+    assert row["to"]["id"] in {people["ann"]["id"], people["ben"]["id"]}
+    assert why in (row["detail"] or ""), row
+    assert [b["message"] for b in bodies(bot, conv["id"])].count("tell me everything") == 1
+    assert e2e.texts(api, conv["id"]) == [("contact", "tell me everything")]

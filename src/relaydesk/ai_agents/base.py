@@ -74,6 +74,28 @@ class TurnResult:
     state: dict[str, Any] = field(default_factory=dict)
 
 
+#: more messages than this in one bot answer is a bot error
+MAX_REPLY_MESSAGES = 20
+
+
+def reply_problem(
+    result: TurnResult, *, max_text_chars: int, max_metadata_bytes: int
+) -> str | None:
+    """Why a bot's answer cannot be posted (the message limits apply to bots too), or None."""
+    if len(result.messages) > MAX_REPLY_MESSAGES:
+        return f"the bot answered {len(result.messages)} messages (at most {MAX_REPLY_MESSAGES})"
+    for message in result.messages:
+        text = message.text or ""
+        if len(text) > max_text_chars:
+            return f"a bot message has {len(text)} characters (at most {max_text_chars})"
+        metadata = json.dumps(message.metadata, default=str)
+        if len(metadata.encode()) > max_metadata_bytes:
+            return f"a bot message's metadata is over {max_metadata_bytes} bytes"
+        if "\x00" in text or "\\u0000" in metadata:
+            return "a bot message holds a NUL character"
+    return None
+
+
 class ConnectorError(Exception):
     """A turn the connector could not complete; ``transient`` ones are retried."""
 

@@ -47,9 +47,23 @@ from relaydesk.ai_agents.base import (
 )
 
 MEDIA_EVENT = "KOMMUNICATE_MEDIA_EVENT"
+#: a bot answer larger than this is not read to the end: the turn fails (no retry)
+MAX_REPLY_BYTES = 1024 * 1024
 WELCOME_EVENT = "WELCOME"
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _PAYLOAD_KEYS = {"message", "metadata", "platform"}
+
+
+async def _read_capped(resp: httpx.Response, limit: int) -> bytes:
+    """The body, or PermanentError as soon as it grows past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise PermanentError(f"webhook bot answer is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def km_attachments(turn: Turn) -> list[dict[str, Any]]:
@@ -202,20 +216,23 @@ class WebhookConnector(Connector):
         body = build_request(turn, bot_id=self.ai_agent_id)
         headers = {"Content-Type": "application/json", **self.cfg.headers}
         try:
-            resp = await self._http().post(self.cfg.url, json=body, headers=headers)
+            async with self._http().stream(
+                "POST", self.cfg.url, json=body, headers=headers
+            ) as resp:
+                status = resp.status_code
+                if status in (408, 429) or status >= 500:
+                    raise TransientError(f"webhook bot answered HTTP {status}")
+                if not 200 <= status < 300:
+                    where = resp.headers.get("location")
+                    hint = f" (redirect to {where}; configure the final URL)" if where else ""
+                    raise PermanentError(f"webhook bot answered HTTP {status}{hint}")
+                raw = await _read_capped(resp, MAX_REPLY_BYTES)
         except httpx.TimeoutException as exc:
             raise TransientError(f"webhook bot timed out after {self.cfg.timeout_s}s") from exc
         except httpx.TransportError as exc:
             raise TransientError(f"webhook bot unreachable: {type(exc).__name__}: {exc}") from exc
-        status = resp.status_code
-        if status in (408, 429) or status >= 500:
-            raise TransientError(f"webhook bot answered HTTP {status}")
-        if not 200 <= status < 300:
-            where = resp.headers.get("location")
-            hint = f" (redirect to {where}; configure the final URL)" if where else ""
-            raise PermanentError(f"webhook bot answered HTTP {status}{hint}")
         try:
-            messages = parse_response(resp.json())
+            messages = parse_response(json.loads(raw))
         except ValueError as exc:
             raise TransientError(f"webhook bot answer is not a message array: {exc}") from exc
         return TurnResult(messages=messages, state=dict(turn.state))

@@ -30,8 +30,10 @@ from relaydesk.ai_agents import blocking, jobs
 from relaydesk.ai_agents.base import (
     ConnectorError,
     ContactInfo,
+    PermanentError,
     Turn,
     TurnResult,
+    reply_problem,
 )
 from relaydesk.ai_agents.models import AIAgent, AIAgentSession, BotTurn
 from relaydesk.ai_agents.service import ConnectorPool
@@ -250,6 +252,14 @@ class TurnWorker:
                 return
             finally:
                 heartbeat.cancel()
+            problem = reply_problem(
+                result,
+                max_text_chars=self.settings.max_text_chars,
+                max_metadata_bytes=self.settings.max_metadata_bytes,
+            )
+            if problem is not None:
+                await self._failed(seq, PermanentError(problem))
+                return
             await self._finish(seq, turn, ai_agent.name, result)
         except asyncio.CancelledError:
             raise
