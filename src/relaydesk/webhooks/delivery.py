@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -32,7 +33,10 @@ USER_AGENT = "relaydesk-webhooks/0.1"
 
 
 def lease_s(settings: Settings) -> float:
-    """How long a claim holds a delivery: one request's timeout plus a safety margin."""
+    """How long a claim holds a delivery: one request's whole deadline plus a safety margin.
+
+    The request as a whole (connect, send, the answer's status and headers) must end within
+    ``webhook_timeout_s``, so a lease never runs out while its request is still open."""
     return settings.webhook_timeout_s * 1.5 + 1.0
 
 
@@ -57,6 +61,7 @@ class DeliveryWorker:
         self.wake = asyncio.Event()
         self.concurrency = max(1, settings.worker_concurrency)
         self.in_flight: set[asyncio.Task[None]] = set()
+        self.sending: set[int] = set()  # seqs of the deliveries being sent right now
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.webhook_timeout_s),
             follow_redirects=False,
@@ -87,14 +92,23 @@ class DeliveryWorker:
             return 1
         async with self.sessionmaker() as session:
             items = await service.claim(
-                session, limit=free, lease_s=lease_s(self.settings), postgres=self.postgres
+                session,
+                limit=free,
+                lease_s=lease_s(self.settings),
+                postgres=self.postgres,
+                in_flight=sorted(self.sending),
             )
             await session.commit()  # the lease: this worker's own bookkeeping, no events
         for item in items:
+            self.sending.add(item.seq)
             task = asyncio.create_task(self._deliver(item))
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
+            task.add_done_callback(functools.partial(self._sent, item.seq))
         return len(items)
+
+    def _sent(self, seq: int, _task: asyncio.Task[None]) -> None:
+        self.sending.discard(seq)
 
     async def _deliver(self, item: Claimed) -> None:
         try:
@@ -131,15 +145,18 @@ class DeliveryWorker:
             "x-relaydesk-attempt": str(item.attempts),
         }
         try:
-            # streamed and never read: a receiver's response body is not our business
-            async with self.client.stream(
-                "POST", item.url, content=body.encode(), headers=headers
-            ) as response:
-                status = response.status_code
-                if 200 <= status < 300:
-                    return True, status, None, None
-                return False, status, f"HTTP {status}", _retry_after(response)
-        except httpx.TimeoutException:
+            # one deadline for the whole request: httpx's timeouts are per phase, and a
+            # receiver trickling its headers byte by byte would keep one open past the lease
+            async with asyncio.timeout(self.settings.webhook_timeout_s):
+                # streamed and never read: a receiver's response body is not our business
+                async with self.client.stream(
+                    "POST", item.url, content=body.encode(), headers=headers
+                ) as response:
+                    status = response.status_code
+                    if 200 <= status < 300:
+                        return True, status, None, None
+                    return False, status, f"HTTP {status}", _retry_after(response)
+        except (httpx.TimeoutException, TimeoutError):
             return False, None, "timeout", None
         except httpx.HTTPError as exc:
             return False, None, f"{type(exc).__name__}: {exc}"[:500], None

@@ -208,11 +208,17 @@ class Claimed:
 
 
 async def claim(
-    session: AsyncSession, *, limit: int, lease_s: float, postgres: bool
+    session: AsyncSession,
+    *,
+    limit: int,
+    lease_s: float,
+    postgres: bool,
+    in_flight: builtins.list[int] | None = None,
 ) -> builtins.list[Claimed]:
     """Lease up to ``limit`` due deliveries (SKIP LOCKED on PostgreSQL) and count the attempt.
 
-    The caller (the delivery worker) commits the lease.
+    ``in_flight``: deliveries the caller is still sending, never taken back by it even if
+    their lease ran out. The caller (the delivery worker) commits the lease.
     """
     now = utcnow()
     due = (
@@ -221,6 +227,7 @@ async def claim(
             WebhookDelivery.status == "pending",
             WebhookDelivery.next_attempt_at <= now,
             or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now),
+            WebhookDelivery.seq.not_in(in_flight or []),
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.seq)
         .limit(limit)
