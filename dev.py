@@ -3,8 +3,12 @@
 
     python3 dev.py demo    # set up .venv, then run the demo server (SQLite, built-in bot)
     python3 dev.py test    # set up .venv, then run the whole test suite
+    python3 dev.py bench   # set up .venv, run every benchmark (shortened, ~6 min on 2 cores)
+                           # and write docs/benchmarks.md; `bench ingest ai_turns`: only those
 
-Any further arguments are passed on (to ``relaydesk demo`` or to ``pytest``).
+Any further arguments are passed on (to ``relaydesk demo``, to ``pytest``, or to
+``bench/run.py``: the names of the benchmarks to run). The benchmarks use PostgreSQL at
+$RELAYDESK_TEST_DATABASE_URL and Redis at $RELAYDESK_TEST_REDIS_URL (local defaults).
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ def ensure_env() -> None:
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "serve", "shell"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "bench", "serve", "shell"}:
         print(__doc__)
         return 2
     command, rest = sys.argv[1], sys.argv[2:]
@@ -51,6 +55,8 @@ def main() -> int:
         workers = os.environ.get("RELAYDESK_TEST_WORKERS", "2")
         # whole files per worker: many modules start their own servers and fakes
         args = [str(PY), "-m", "pytest", "-n", workers, "--dist", "loadfile", *rest]
+    elif command == "bench":
+        args = [str(PY), "-m", "bench.run", *rest]
     elif command == "shell":
         args = [str(BIN / "python"), *rest]
     else:
