@@ -40,6 +40,7 @@ class Settings(BaseSettings):
 
     workers: bool = True  # run the bot-turn and webhook workers in this process
     worker_concurrency: int = 256  # bot turns in flight per process (I/O-bound)
+    worker_app_max: int = 64  # bot turns / deliveries of one app in flight per process
     provider_threads: int = 64  # threads for blocking provider SDK calls (boto3, google-auth)
     worker_poll_s: float = 1.0
     turn_max_attempts: int = 5

@@ -135,3 +135,28 @@ def test_kill_9_mid_turn_runs_it_once_more_and_a_turn_that_always_dies_is_handed
         assert not [m for m in api.messages(doomed["id"]) if m["sender"]["type"] == "ai_agent"]
     finally:
         srv.stop()
+
+
+def test_one_apps_hanging_bot_does_not_hold_up_another_apps_turns(tmp_path: Path) -> None:
+    """Each process runs at most RELAYDESK_WORKER_APP_MAX turns of one app at once, so the
+    other apps' turns still find free slots (here 4 slots, 2 per app)."""
+    env = {**e2e.E2E_ENV, "RELAYDESK_WORKER_CONCURRENCY": "4", "RELAYDESK_WORKER_APP_MAX": "2"}
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+    srv = Server(database_url=url, workdir=tmp_path, env=env).start()
+    with FakeWebhookBot() as hanging, FakeWebhookBot() as quick:
+        try:
+            slow_app, fast_app = new_app(srv.url, "slow"), new_app(srv.url, "fast")
+            for api, fake in ((slow_app, hanging), (fast_app, quick)):
+                hook = e2e.ai_agent(api, "webhook", {"url": fake.hook_url, "timeout_s": 60})
+                e2e.route_new_to(api, hook["id"])
+            quick.script(event="WELCOME", reply=[{"message": "Hi, fast app here"}])
+            hanging.slow_next(100, 10.0)
+            for _ in range(6):
+                slow_app.conversation()
+            wait_until(lambda: len(hanging.bodies()) == 2)  # its share of the slots
+            conv = fast_app.conversation()
+            [reply] = e2e.bot_messages(fast_app, conv["id"], 1, timeout=8)
+            assert reply["text"] == "Hi, fast app here"
+            assert len(hanging.bodies()) == 2  # still hanging, and still only its share
+        finally:
+            srv.stop()

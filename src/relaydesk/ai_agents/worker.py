@@ -17,6 +17,7 @@ import logging
 import os
 import random
 import socket
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -42,6 +43,7 @@ from relaydesk.contacts.models import Contact
 from relaydesk.conversations.models import Conversation
 from relaydesk.db import utcnow
 from relaydesk.events import Broker
+from relaydesk.fairness import OVERSAMPLE, fair_pick
 from relaydesk.messages.models import Message
 
 log = logging.getLogger("relaydesk.ai_agents.worker")
@@ -128,6 +130,9 @@ class TurnWorker:
         self.running: set[asyncio.Task[None]] = set()
         #: turns this worker is running (never re-claimed by it, even if their lease lapsed)
         self.active: set[int] = set()
+        #: turns in flight per app (each app gets at most ``worker_app_max`` slots)
+        self.app_running: Counter[str] = Counter()
+        self._app_of: dict[int, str] = {}
         self._loop: asyncio.Task[None] | None = None
         self.is_postgres = not settings.is_sqlite
 
@@ -173,7 +178,9 @@ class TurnWorker:
             self.wake.clear()
             try:
                 claimed = await self._claim(self.settings.worker_concurrency - len(self.running))
-                for turn_seq, exhausted in claimed:
+                for turn_seq, exhausted, app_id in claimed:
+                    self.app_running[app_id] += 1
+                    self._app_of[turn_seq] = app_id
                     work = self._give_up(turn_seq) if exhausted else self._process(turn_seq)
                     task = asyncio.create_task(work)
                     self.running.add(task)
@@ -191,20 +198,32 @@ class TurnWorker:
     def _done(self, seq: int, task: asyncio.Task[None]) -> None:
         self.running.discard(task)
         self.active.discard(seq)
+        app_id = self._app_of.pop(seq, None)
+        if app_id is not None:
+            self.app_running[app_id] -= 1
+            if self.app_running[app_id] <= 0:
+                del self.app_running[app_id]
         self.wake.set()
 
     # --- claiming
 
-    async def _claim(self, slots: int) -> list[tuple[int, bool]]:
-        """Lease due turns: (seq, exhausted) — exhausted ones used up their attempts."""
+    async def _claim(self, slots: int) -> list[tuple[int, bool, str]]:
+        """Lease due turns, a fair share per app: (seq, exhausted, app id) — exhausted ones
+        used up their attempts."""
         if slots <= 0:
             return []
         now = utcnow()
         query = _claim_statement(self.is_postgres)
-        params = {"now": now, "slots": slots, "active": sorted(self.active)}
+        params = {"now": now, "slots": slots * OVERSAMPLE, "active": sorted(self.active)}
         limit = self.settings.turn_max_attempts
         async with self.maker() as session:
-            turns = list(await session.scalars(query, params))
+            turns = fair_pick(
+                await session.scalars(query, params),
+                slots=slots,
+                running=self.app_running,
+                app_max=self.settings.worker_app_max,
+                app_of=lambda t: t.app_id,
+            )
             claimed = []
             for turn in turns:
                 turn.status = "running"
@@ -214,7 +233,7 @@ class TurnWorker:
                 exhausted = turn.attempts >= limit
                 if not exhausted:
                     turn.attempts += 1
-                claimed.append((turn.seq, exhausted))
+                claimed.append((turn.seq, exhausted, turn.app_id))
             await session.commit()
             return claimed
 

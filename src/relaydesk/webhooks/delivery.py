@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -62,6 +63,7 @@ class DeliveryWorker:
         self.concurrency = max(1, settings.worker_concurrency)
         self.in_flight: set[asyncio.Task[None]] = set()
         self.sending: set[int] = set()  # seqs of the deliveries being sent right now
+        self.app_running: Counter[str] = Counter()  # deliveries in flight per app
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.webhook_timeout_s),
             follow_redirects=False,
@@ -97,18 +99,24 @@ class DeliveryWorker:
                 lease_s=lease_s(self.settings),
                 postgres=self.postgres,
                 in_flight=sorted(self.sending),
+                app_running=self.app_running,
+                app_max=self.settings.worker_app_max,
             )
             await session.commit()  # the lease: this worker's own bookkeeping, no events
         for item in items:
             self.sending.add(item.seq)
+            self.app_running[item.app_id] += 1
             task = asyncio.create_task(self._deliver(item))
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
-            task.add_done_callback(functools.partial(self._sent, item.seq))
+            task.add_done_callback(functools.partial(self._sent, item.seq, item.app_id))
         return len(items)
 
-    def _sent(self, seq: int, _task: asyncio.Task[None]) -> None:
+    def _sent(self, seq: int, app_id: str, _task: asyncio.Task[None]) -> None:
         self.sending.discard(seq)
+        self.app_running[app_id] -= 1
+        if self.app_running[app_id] <= 0:
+            del self.app_running[app_id]
 
     async def _deliver(self, item: Claimed) -> None:
         try:

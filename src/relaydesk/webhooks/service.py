@@ -7,6 +7,7 @@ import functools
 import hashlib
 import hmac
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.db import new_id, utcnow
 from relaydesk.errors import NotFound
 from relaydesk.events import INTERNAL_TYPES, Event, after_commit, before_commit_hook
+from relaydesk.fairness import OVERSAMPLE, fair_pick
 from relaydesk.security import SecretBox
 from relaydesk.webhooks.models import Webhook, WebhookDelivery
 from relaydesk.webhooks.schemas import ALL_EVENTS, DeliveryOut
@@ -200,6 +202,7 @@ class Claimed:
 
     seq: int
     id: str
+    app_id: str
     event_type: str
     body: dict[str, Any]
     attempts: int  # including this one
@@ -214,15 +217,18 @@ async def claim(
     lease_s: float,
     postgres: bool,
     in_flight: builtins.list[int] | None = None,
+    app_running: Counter[str] | None = None,
+    app_max: int = 1_000_000,
 ) -> builtins.list[Claimed]:
     """Lease up to ``limit`` due deliveries (SKIP LOCKED on PostgreSQL) and count the attempt.
 
     ``in_flight``: deliveries the caller is still sending, never taken back by it even if
-    their lease ran out. The caller (the delivery worker) commits the lease.
+    their lease ran out; ``app_running`` / ``app_max``: at most ``app_max`` deliveries of one
+    app in flight (:mod:`relaydesk.fairness`). The caller (the delivery worker) commits.
     """
     now = utcnow()
     due = (
-        select(WebhookDelivery.seq)
+        select(WebhookDelivery.seq, WebhookDelivery.app_id)
         .where(
             WebhookDelivery.status == "pending",
             WebhookDelivery.next_attempt_at <= now,
@@ -230,11 +236,18 @@ async def claim(
             WebhookDelivery.seq.not_in(in_flight or []),
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.seq)
-        .limit(limit)
+        .limit(limit * OVERSAMPLE)
     )
     if postgres:
         due = due.with_for_update(skip_locked=True)
-    seqs = [*await session.scalars(due)]
+    picked = fair_pick(
+        (await session.execute(due)).all(),
+        slots=limit,
+        running=app_running or Counter(),
+        app_max=app_max,
+        app_of=lambda row: row.app_id,
+    )
+    seqs = [row.seq for row in picked]
     if not seqs:
         return []
     until = now + timedelta(seconds=lease_s)
@@ -253,6 +266,7 @@ async def claim(
         Claimed(
             seq=d.seq,
             id=d.id,
+            app_id=d.app_id,
             event_type=d.event_type,
             body=d.body,
             attempts=d.attempts,
