@@ -19,12 +19,11 @@ import random
 import socket
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from fastapi import FastAPI
-from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from relaydesk.actions import turns
 from relaydesk.ai_agents import blocking, jobs
@@ -36,79 +35,17 @@ from relaydesk.ai_agents.base import (
     TurnResult,
     reply_problem,
 )
-from relaydesk.ai_agents.models import AIAgent, AIAgentSession, BotTurn
+from relaydesk.ai_agents.models import AIAgent, BotTurn
+from relaydesk.ai_agents.queries import claim_statement, prepare_statement
 from relaydesk.ai_agents.service import ConnectorPool
 from relaydesk.config import Settings
-from relaydesk.contacts.models import Contact
-from relaydesk.conversations.models import Conversation
 from relaydesk.db import utcnow
 from relaydesk.events import Broker
 from relaydesk.fairness import OVERSAMPLE, fair_pick
-from relaydesk.messages.models import Message
 
 log = logging.getLogger("relaydesk.ai_agents.worker")
 
 TURN_TIMEOUT_S = 120.0
-
-
-@functools.cache
-def _claim_statement(postgres: bool) -> Select[BotTurn]:
-    """Due turns whose conversation has no earlier unfinished turn, oldest first.
-
-    Built once: the claim runs after every enqueue and every finished turn, and building
-    the statement each time cost more than running it.
-    """
-    earlier = aliased(BotTurn)
-    blocked = (
-        select(earlier.seq)
-        .where(
-            earlier.conversation_id == BotTurn.conversation_id,
-            earlier.seq < BotTurn.seq,
-            earlier.status.in_(("pending", "running")),
-        )
-        .exists()
-    )
-    now: BindParameter[datetime] = bindparam("now")
-    query = (
-        select(BotTurn)
-        .where(
-            or_(
-                and_(BotTurn.status == "pending", BotTurn.next_attempt_at <= now),
-                and_(BotTurn.status == "running", BotTurn.locked_until < now),
-            ),
-            ~blocked,
-            # never re-claim a turn this worker is still running (its lease is being renewed)
-            BotTurn.seq.not_in(bindparam("active", expanding=True)),
-        )
-        .order_by(BotTurn.seq)
-        .limit(bindparam("slots"))
-    )
-    if postgres:
-        query = query.with_for_update(skip_locked=True, of=BotTurn)
-    return query
-
-
-_Prepared = Select[BotTurn, Conversation, AIAgent, Contact, Message, AIAgentSession]
-
-
-@functools.cache
-def _prepare_statement() -> _Prepared:
-    """A turn with its conversation, AI agent, contact, message and connector state."""
-    return (
-        select(BotTurn, Conversation, AIAgent, Contact, Message, AIAgentSession)
-        .outerjoin(Conversation, Conversation.id == BotTurn.conversation_id)
-        .outerjoin(AIAgent, AIAgent.id == BotTurn.ai_agent_id)
-        .outerjoin(Contact, Contact.id == Conversation.contact_id)
-        .outerjoin(Message, Message.id == BotTurn.message_id)
-        .outerjoin(
-            AIAgentSession,
-            and_(
-                AIAgentSession.conversation_id == BotTurn.conversation_id,
-                AIAgentSession.ai_agent_id == BotTurn.ai_agent_id,
-            ),
-        )
-        .where(BotTurn.seq == bindparam("seq"))
-    )
 
 
 class TurnWorker:
@@ -213,7 +150,7 @@ class TurnWorker:
         if slots <= 0:
             return []
         now = utcnow()
-        query = _claim_statement(self.is_postgres)
+        query = claim_statement(self.is_postgres)
         params = {"now": now, "slots": slots * OVERSAMPLE, "active": sorted(self.active)}
         limit = self.settings.turn_max_attempts
         async with self.maker() as session:
@@ -318,7 +255,7 @@ class TurnWorker:
     async def _prepare(self, seq: int) -> tuple[Turn, AIAgent] | None:
         """Load everything the connector needs (one query); cancel turns that no longer apply."""
         async with self.maker() as session:
-            found = (await session.execute(_prepare_statement(), {"seq": seq})).first()
+            found = (await session.execute(prepare_statement(), {"seq": seq})).first()
             if found is None:
                 return None
             row, conversation, ai_agent, contact, message, state_row = found
