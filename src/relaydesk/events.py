@@ -104,17 +104,17 @@ def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None] |
 
 Hook = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 _before_commit_hooks: list[Hook] = []
-#: called with the event types of every commit, before the events are published
-_committed_listeners: list[Callable[[set[str]], None]] = []
+#: called with the events of every commit, before they are published
+_committed_listeners: list[Callable[[list[Event]], None]] = []
 
 
-def on_committed(listener: Callable[[set[str]], None]) -> None:
-    """Register a synchronous listener for the event types each commit carried."""
+def on_committed(listener: Callable[[list[Event]], None]) -> None:
+    """Register a synchronous listener for the events each commit carried."""
     if listener not in _committed_listeners:
         _committed_listeners.append(listener)
 
 
-def off_committed(listener: Callable[[set[str]], None]) -> None:
+def off_committed(listener: Callable[[list[Event]], None]) -> None:
     if listener in _committed_listeners:
         _committed_listeners.remove(listener)
 
@@ -135,9 +135,11 @@ async def commit(session: AsyncSession, broker: Broker | None) -> list[Event]:
     session.info.pop(PENDING, None)
     callbacks = session.info.pop(AFTER_COMMIT, [])
     if events and _committed_listeners:
-        types = {ev.type for ev in events}
         for listener in _committed_listeners:
-            listener(types)
+            try:
+                listener(events)
+            except Exception:  # the change is committed: a listener must not fail it
+                log.exception("commit listener %r failed", listener)
     if broker is not None and events:
         try:
             await broker.publish_many(events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from fastapi import APIRouter, Request, Response
@@ -10,10 +11,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from relaydesk.metrics import refresh_queues
+
 router = APIRouter(tags=["health"])
+log = logging.getLogger("relaydesk")
 
 REQUESTS = Counter("relaydesk_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("relaydesk_http_request_seconds", "HTTP request latency", ["method", "route"])
+LATENCY = Histogram(
+    "relaydesk_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
+)
 
 
 @router.get("/healthz")
@@ -42,8 +48,13 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
-    """Prometheus text format."""
+async def metrics(request: Request) -> Response:
+    """Prometheus text format; the queue gauges are read from the database now."""
+    try:
+        async with request.app.state.read_sessionmaker() as session:
+            await refresh_queues(session)
+    except Exception:  # noqa: BLE001 - the database is down: report the rest (readyz says why)
+        log.warning("metrics: could not read the queues", exc_info=True)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -17,6 +17,7 @@ import logging
 import os
 import random
 import socket
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -25,6 +26,7 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from relaydesk import metrics
 from relaydesk.actions import turns
 from relaydesk.ai_agents import blocking, jobs
 from relaydesk.ai_agents.base import (
@@ -70,6 +72,7 @@ class TurnWorker:
         #: turns in flight per app (each app gets at most ``worker_app_max`` slots)
         self.app_running: Counter[str] = Counter()
         self._app_of: dict[int, str] = {}
+        self._claimed_at: dict[int, float] = {}  # monotonic time of each running turn's claim
         self._loop: asyncio.Task[None] | None = None
         self.is_postgres = not settings.is_sqlite
 
@@ -116,6 +119,7 @@ class TurnWorker:
             try:
                 claimed = await self._claim(self.settings.worker_concurrency - len(self.running))
                 for turn_seq, exhausted, app_id in claimed:
+                    self._claimed_at[turn_seq] = time.monotonic()
                     self.app_running[app_id] += 1
                     self._app_of[turn_seq] = app_id
                     work = self._give_up(turn_seq) if exhausted else self._process(turn_seq)
@@ -135,6 +139,7 @@ class TurnWorker:
     def _done(self, seq: int, task: asyncio.Task[None]) -> None:
         self.running.discard(task)
         self.active.discard(seq)
+        self._claimed_at.pop(seq, None)
         app_id = self._app_of.pop(seq, None)
         if app_id is not None:
             self.app_running[app_id] -= 1
@@ -273,6 +278,7 @@ class TurnWorker:
                 row.finished_at = utcnow()
                 row.last_error = "the AI agent is no longer the assignee"
                 await session.commit()
+                metrics.turn_ended(row.kind, "cancelled", self._elapsed(seq))
                 return None
             assert contact is not None
             metadata = dict(message.metadata_ or {}) if message else {}
@@ -312,8 +318,13 @@ class TurnWorker:
         row = await session.scalar(query)
         if row is None or row.status != "running" or row.locked_by != self.name:
             log.warning("turn %s: lease lost before the reply could be posted; not posting", seq)
+            metrics.turn_ended(row.kind if row else "other", "lost")
             return None
         return row
+
+    def _elapsed(self, seq: int) -> float | None:
+        started = self._claimed_at.get(seq)
+        return time.monotonic() - started if started is not None else None
 
     async def _finish(self, seq: int, turn: Turn, bot_name: str, result: TurnResult) -> None:
         """Post the reply and apply its actions, exactly once (under the lease)."""
@@ -328,6 +339,7 @@ class TurnWorker:
                     bot_name=bot_name,
                     result=result,
                 )
+                metrics.turn_ended(row.kind, "done", self._elapsed(seq))
 
     async def _failed(self, seq: int, error: ConnectorError) -> None:
         """Retry transient failures with backoff; after the last try hand over (ai_error)."""
@@ -348,9 +360,11 @@ class TurnWorker:
                 row.next_attempt_at = utcnow() + timedelta(seconds=delay)
                 log.warning("turn %s failed (attempt %s), retrying: %s", seq, row.attempts, message)
                 await session.commit()
+                metrics.turn_ended(row.kind, "retried", self._elapsed(seq))
                 return
             log.error("turn %s failed for good after %s attempts: %s", seq, row.attempts, message)
             await turns.fail_turn(session, self.broker, row=row, error=message)
+            metrics.turn_ended(row.kind, "failed", self._elapsed(seq))
 
 
 async def start(app: FastAPI) -> Callable[[], Awaitable[None]]:

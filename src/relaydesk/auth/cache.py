@@ -19,7 +19,7 @@ import logging
 import time
 
 from relaydesk.auth.principal import Principal
-from relaydesk.events import AUTH_REVOKED, Broker, off_committed, on_committed
+from relaydesk.events import AUTH_REVOKED, Broker, Event, off_committed, on_committed
 
 log = logging.getLogger("relaydesk.auth")
 
@@ -67,8 +67,8 @@ class PrincipalCache:
 
     # --- revocations
 
-    def _on_committed(self, types: set[str]) -> None:
-        if AUTH_REVOKED in types:
+    def _on_committed(self, events: list[Event]) -> None:
+        if any(event.type == AUTH_REVOKED for event in events):
             self.clear()
 
     async def start(self) -> None:
