@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("relaydesk")
@@ -99,6 +100,26 @@ _HTTP_CODES = {
 }
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """The database is down, restarting or unreachable (not a bug of ours): answer 503."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sa_exc.TimeoutError | sa_exc.DisconnectionError):
+            return True  # the pool could not hand out a working connection in time
+        if isinstance(current, sa_exc.OperationalError | sa_exc.InterfaceError):
+            return True  # connection refused or lost, server shutting down, SQLite locked
+        if isinstance(current, ConnectionError | TimeoutError) or (
+            isinstance(current, OSError) and current.errno is not None
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return False
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error (ours, validation, unknown routes, crashes) through the envelope."""
 
@@ -134,6 +155,24 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(code, message), status_code=exc.status_code, headers=exc.headers
         )
+
+    async def _database_or_crash(request: Request, exc: Exception) -> JSONResponse:
+        # registered for the exception types themselves (not only ``Exception``), so the
+        # answer is sent by the exception middleware and nothing is re-raised to the server
+        if database_unavailable(exc):
+            log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+            return JSONResponse(
+                error_body(
+                    "database_unavailable",
+                    "The database cannot be reached right now; nothing was changed. Retry.",
+                ),
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
+        return await _crash(request, exc)
+
+    app.add_exception_handler(sa_exc.SQLAlchemyError, _database_or_crash)
+    app.add_exception_handler(OSError, _database_or_crash)
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> JSONResponse:

@@ -181,13 +181,8 @@ class TurnWorker:
 
     async def _give_up(self, seq: int) -> None:
         """A turn that used up its attempts without an answer goes to the humans."""
-        try:
-            error = ConnectorError("no attempt of this turn completed", transient=False)
-            await self._failed(seq, error)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("bot turn %s: handing over after its last attempt failed", seq)
+        error = ConnectorError("no attempt of this turn completed", transient=False)
+        await self._record_failure(seq, error)
 
     # --- running one turn
 
@@ -224,14 +219,30 @@ class TurnWorker:
             await self._finish(seq, turn, ai_agent.name, result)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # not the bot's failure: ours (a bug, an undecryptable secret)
+        except Exception as exc:  # not the bot's: ours (a bug, a secret, the database away)
             log.exception("bot turn %s failed unexpectedly", seq)
-            try:  # retried with backoff, then handed over, like a provider failure
-                await self._failed(seq, ConnectorError(f"unexpected error: {type(exc).__name__}"))
+            # retried with backoff, then handed over, like a provider failure
+            await self._record_failure(
+                seq, ConnectorError(f"unexpected error: {type(exc).__name__}")
+            )
+
+    async def _record_failure(self, seq: int, error: ConnectorError) -> None:
+        """Record a failure, trying again while the database is away (up to one lease), so
+        the turn is retried soon after it is back instead of after its lease."""
+        deadline = time.monotonic() + self.settings.turn_lease_s
+        delay = 0.5
+        while True:
+            try:
+                await self._failed(seq, error)
+                return
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the lease expires; the claim bounds the attempts
-                log.exception("bot turn %s: recording the failure failed too", seq)
+            except Exception:
+                if time.monotonic() + delay > deadline:  # the lease expiry takes over
+                    log.exception("bot turn %s: recording the failure failed", seq)
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _keep_lease(self, seq: int) -> None:
         """Extend the lease while the bot call runs, so a slow bot is not called twice."""
