@@ -52,7 +52,8 @@ def test_only_module_files_are_served(api: Api) -> None:
         "/widget/widget/main.js",
     ):
         r = httpx.get(f"{api.base_url}{path}")
-        assert r.status_code == 404, path
+        # a NUL in a URL is refused before routing (400 invalid_character)
+        assert r.status_code == (400 if "%00" in path else 404), path
         assert "text/javascript" not in r.headers.get("content-type", ""), path
 
 
