@@ -27,6 +27,8 @@ SECRET_KEY = "test-secret-key-for-relaydesk"
 ROOT = Path(__file__).resolve().parent.parent
 
 FAST_WORKERS = {
+    # the local fakes (bots, receivers, providers) run on loopback
+    "RELAYDESK_OUTBOUND_ALLOW_HOSTS": "127.0.0.1,localhost,::1",
     # many test servers share one PostgreSQL (100 connections): keep each one's pool small
     "RELAYDESK_DB_POOL_SIZE": "3",
     "RELAYDESK_DB_MAX_OVERFLOW": "6",

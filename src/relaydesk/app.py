@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import inspect, text
 
-from relaydesk import health
+from relaydesk import health, outbound
 from relaydesk.agents import api as agents_api
 from relaydesk.ai_agents import api as ai_agents_api
 from relaydesk.ai_agents import worker as turn_worker
@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.read_sessionmaker = make_sessionmaker(app.state.engine, readonly=True)
+    outbound.configure(settings.outbound_allow_hosts)
     app.state.broker = make_broker(settings.redis_url)
     app.state.principal_cache = PrincipalCache(app.state.broker, settings.auth_cache_s)
     app.state.secret_box = SecretBox(secret_key)

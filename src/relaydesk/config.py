@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     )
     upload_url_ttl_s: int = 7 * 24 * 3600
     token_ttl_s: int = 30 * 24 * 3600
+    outbound_allow_hosts: str = ""  # host names, IPs or CIDRs tenants' URLs may reach
     auth_cache_s: float = 5.0  # reuse a resolved API-key / contact token this long (0: off)
 
     workers: bool = True  # run the bot-turn and webhook workers in this process

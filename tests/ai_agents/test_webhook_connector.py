@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from relaydesk import outbound
 from relaydesk.ai_agents.base import (
     ConfigInvalid,
     ContactInfo,
@@ -25,6 +26,15 @@ from tests.fakes.webhook_bot import FakeWebhookBot
 
 T = TypeVar("T")
 SECRET = {"X-Bot-Token": "s3cret"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fakes_are_allowed() -> Iterator[None]:
+    """The connector runs in this process: allow its loopback fake, as a server's
+    RELAYDESK_OUTBOUND_ALLOW_HOSTS would."""
+    outbound.configure("127.0.0.1")
+    yield
+    outbound.configure("")
 
 
 @pytest.fixture(scope="module")

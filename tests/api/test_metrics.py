@@ -69,12 +69,16 @@ def test_queues_turns_assignments_and_routes(bot: FakeWebhookBot, tmp_path: Path
         route = "/api/v1/conversations/{conversation_id}"
         Api(one.url, api.token).ok(api.get(f"/api/v1/conversations/{waiting[0]['id']}"))
         latest = scrape(one.url)
-        assert value(
-            latest, "relaydesk_http_requests_total", method="GET", route=route, status="200"
-        ) >= 1
-        assert value(
-            latest, "relaydesk_http_request_duration_seconds_count", method="GET", route=route
-        ) >= 1
+        assert (
+            value(latest, "relaydesk_http_requests_total", method="GET", route=route, status="200")
+            >= 1
+        )
+        assert (
+            value(
+                latest, "relaydesk_http_request_duration_seconds_count", method="GET", route=route
+            )
+            >= 1
+        )
         names = {name for name, _ in latest}
         assert {"relaydesk_webhook_queue_depth", "relaydesk_ws_connections"} <= names
         assert not any(waiting[0]["id"] in str(labels) for _, labels in latest)  # no ids

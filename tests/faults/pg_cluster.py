@@ -6,6 +6,7 @@ Uses the machine's PostgreSQL binaries (``initdb``, ``pg_ctl``); as root they ru
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -61,8 +62,6 @@ class Cluster:
         self._run(str(_bin("pg_ctl")), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)

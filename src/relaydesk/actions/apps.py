@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relaydesk import outbound
 from relaydesk.apps import service as apps
 from relaydesk.apps.models import ApiKey, App
 from relaydesk.errors import Invalid
@@ -63,6 +64,7 @@ async def create_webhook(
     secret: str,
 ) -> Webhook:
     """Subscribe a URL to event types; the secret (stored encrypted) signs every delivery."""
+    await outbound.check(url, field="url")
     hook = await webhooks.create(session, box, app_id=app_id, url=url, events=events, secret=secret)
     await commit(session, broker)
     return hook

@@ -130,6 +130,9 @@ class Connector(ABC):
     Config: ClassVar[type[BaseModel]]
     #: top-level config keys stored encrypted and shown as "****"
     secret_fields: ClassVar[tuple[str, ...]] = ()
+    #: config fields (dotted paths) holding URLs the tenant chose: checked by the
+    #: outbound-URL guard (relaydesk.outbound) on create and update
+    url_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
         self.config = config

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relaydesk import outbound
 from relaydesk.ai_agents.base import ConfigInvalid, Connector
 from relaydesk.ai_agents.models import AIAgent, AIAgentSession
 from relaydesk.ai_agents.registry import connector_class
@@ -38,6 +39,17 @@ def _mask(value: Any, field: str) -> Any:
     if field == "headers" and isinstance(value, dict):
         return {k: MASK for k in value}  # header names help; their values are secret
     return MASK
+
+
+async def check_urls(kind: str, parsed: BaseModel) -> None:
+    """The outbound-URL guard on the kind's URL fields (422 ``url_not_allowed``)."""
+    data = parsed.model_dump(mode="json")
+    for path in _class(kind).url_fields:
+        value: Any = data
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, str) and value:
+            await outbound.check(value, field=f"config.{path}")
 
 
 def parse_config(kind: str, config: dict[str, Any]) -> BaseModel:
@@ -144,6 +156,7 @@ async def create(
     """Validate the config (schema, then provider) and store it with secrets encrypted."""
     language = normalize_language(language) or "en-US"
     parsed = parse_config(kind, config)
+    await check_urls(kind, parsed)
     ai_agent_id = new_id("ai")
     if check:
         await check_with_provider(kind, parsed, ai_agent_id=ai_agent_id, language=language)
@@ -191,6 +204,7 @@ async def check_config(
             continue
         merged[key] = value
     parsed = parse_config(ai_agent.kind, merged)
+    await check_urls(ai_agent.kind, parsed)
     await check_with_provider(
         ai_agent.kind, parsed, ai_agent_id=ai_agent.id, language=ai_agent.language
     )

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from relaydesk import outbound
 from relaydesk.ai_agents.base import (
     BotMessage,
     ConfigInvalid,
@@ -193,6 +194,7 @@ class WebhookConnector(Connector):
     kind: ClassVar[str] = "webhook"
     Config: ClassVar[type[BaseModel]] = WebhookConfig
     secret_fields: ClassVar[tuple[str, ...]] = ("headers",)
+    url_fields: ClassVar[tuple[str, ...]] = ("url",)
 
     def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
         super().__init__(config, ai_agent_id=ai_agent_id, default_language=default_language)
@@ -213,6 +215,10 @@ class WebhookConnector(Connector):
 
     async def handle(self, turn: Turn) -> TurnResult:
         """POST the turn to the bot and map its array answer."""
+        try:  # checked when saved; again now, since what the name resolves to can change
+            await outbound.ensure_allowed(self.cfg.url)
+        except outbound.NotAllowed as exc:
+            raise PermanentError(f"webhook bot URL not allowed: {exc}") from None
         body = build_request(turn, bot_id=self.ai_agent_id)
         headers = {"Content-Type": "application/json", **self.cfg.headers}
         try:

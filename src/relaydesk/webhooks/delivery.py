@@ -22,6 +22,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from relaydesk import outbound
 from relaydesk.config import Settings
 from relaydesk.db import utcnow
 from relaydesk.security import SecretBox
@@ -31,6 +32,7 @@ from relaydesk.webhooks.service import Claimed
 log = logging.getLogger("relaydesk.webhooks")
 
 USER_AGENT = "relaydesk-webhooks/0.1"
+NOT_ALLOWED = "url_not_allowed"
 
 
 def lease_s(settings: Settings) -> float:
@@ -122,7 +124,8 @@ class DeliveryWorker:
         try:
             ok, status, error, retry_after = await self._post(item)
             retry_at = None
-            if not ok and item.attempts < self.settings.webhook_max_attempts:
+            refused = (error or "").startswith(NOT_ALLOWED)  # retrying would not help
+            if not ok and not refused and item.attempts < self.settings.webhook_max_attempts:
                 delay = service.backoff_s(
                     item.attempts,
                     self.settings.webhook_backoff_base_s,
@@ -140,6 +143,10 @@ class DeliveryWorker:
 
     async def _post(self, item: Claimed) -> tuple[bool, int | None, str | None, float | None]:
         """One signed POST: (ok, HTTP status, error, Retry-After seconds)."""
+        try:  # checked when saved; again now, since what the name resolves to can change
+            await outbound.ensure_allowed(item.url)
+        except outbound.NotAllowed as exc:
+            return False, None, f"{NOT_ALLOWED}: {exc}", None
         try:
             secret = str(self.box.decrypt(item.secret_enc))
         except ValueError as exc:

@@ -50,6 +50,7 @@ class _DialogflowBase(Connector, Generic[C]):
     """Shared HTTP, auth and error handling of both Dialogflow kinds; ``cfg`` is a ``C``."""
 
     secret_fields: ClassVar[tuple[str, ...]] = ("service_account",)
+    url_fields: ClassVar[tuple[str, ...]] = ("api_endpoint", "service_account.token_uri")
     _label: ClassVar[str] = "Dialogflow"
     #: where the sessions are under an environment of the agent
     _env_sessions: ClassVar[str] = "sessions"

@@ -83,6 +83,7 @@ class _LexConnector(Connector, Generic[C]):
     """boto3 clients (made once, lazily), error mapping and the thread hop; ``cfg`` is a ``C``."""
 
     secret_fields: ClassVar[tuple[str, ...]] = ("secret_access_key",)
+    url_fields: ClassVar[tuple[str, ...]] = ("endpoint_url",)
     label: ClassVar[str] = "Lex"
 
     def __init__(self, config: BaseModel, *, ai_agent_id: str, default_language: str) -> None:
