@@ -35,6 +35,7 @@ FAST_WORKERS = {
     # tests log in and open widget sessions far faster than people do; test_rate_limits.py
     # runs servers with tight limits
     "RELAYDESK_RATE_LIMIT_LOGIN": "100000/60",
+    "RELAYDESK_RATE_LIMIT_LOGIN_ADDRESS": "100000/60",
     "RELAYDESK_RATE_LIMIT_WIDGET_SESSION": "100000/60",
     "RELAYDESK_RATE_LIMIT_CONTACT": "100000/60",
     "RELAYDESK_WORKER_POLL_S": "0.2",

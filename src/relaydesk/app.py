@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = Limiter(
         {
             "login": Rule.parse(settings.rate_limit_login),
+            "login_address": Rule.parse(settings.rate_limit_login_address),
             "widget_session": Rule.parse(settings.rate_limit_widget_session),
             "contact": Rule.parse(settings.rate_limit_contact),
         },

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
 
     # rate limits, "<requests>/<seconds>" ("0/60" = off); shared through Redis when set
     rate_limit_login: str = "20/60"  # per email and client address
+    rate_limit_login_address: str = "100/60"  # per client address, any emails (spraying)
     rate_limit_widget_session: str = "60/60"  # per client address
     rate_limit_contact: str = "300/60"  # per contact, any request with a contact token
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -69,7 +70,7 @@ async def resolve_token(
     """The principal a token stands for, or None."""
     if not token:
         return None
-    if settings.admin_token and token == settings.admin_token:
+    if settings.admin_token and hmac.compare_digest(token, settings.admin_token):
         return Principal(kind="operator")
     digest = hash_token(token)
     key = await session.scalar(

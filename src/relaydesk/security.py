@@ -23,6 +23,10 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+#: verified against when no account matches, so an unknown email costs a wrong password's time
+DUMMY_HASH = _hasher.hash("relaydesk: no such account")
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     if not password_hash:
         return False

@@ -12,6 +12,7 @@ from tests.support import Api, assert_error, new_app, running_server
 # hour-long windows: a window boundary cannot fall in the middle of a test
 TIGHT = {
     "RELAYDESK_RATE_LIMIT_LOGIN": "3/3600",
+    "RELAYDESK_RATE_LIMIT_LOGIN_ADDRESS": "5/3600",
     "RELAYDESK_RATE_LIMIT_WIDGET_SESSION": "2/3600",
     "RELAYDESK_RATE_LIMIT_CONTACT": "5/3600",
 }
@@ -39,6 +40,9 @@ def test_logins_widget_sessions_and_contacts_are_rate_limited(
         _limited(anon.post("/api/v1/auth/login", json={**wrong, "password": "the right one"}))
         # another account is counted on its own
         assert_error(anon.post("/api/v1/auth/login", json={**wrong, "email": "x@example.com"}), 401)
+        # but one address spraying many emails is stopped too (5 per address here)
+        assert_error(anon.post("/api/v1/auth/login", json={**wrong, "email": "y@example.com"}), 401)
+        _limited(anon.post("/api/v1/auth/login", json={**wrong, "email": "z@example.com"}))
 
         sessions = [
             anon.post("/api/v1/widget/session", json={"app_id": api.app_id, "external_id": f"v{i}"})

@@ -3,6 +3,7 @@ details, and the files callers upload."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 
 from fastapi import UploadFile
@@ -19,7 +20,7 @@ from relaydesk.contacts.models import Contact
 from relaydesk.contacts.schemas import ContactOut, WidgetSessionIn
 from relaydesk.errors import Forbidden, NotFound, Unauthorized
 from relaydesk.events import Broker, Event, commit, emit, emit_revoked
-from relaydesk.security import SecretBox, hash_token, hmac_hex, verify_password
+from relaydesk.security import DUMMY_HASH, SecretBox, hash_token, hmac_hex, verify_password
 from relaydesk.uploads import service as uploads
 from relaydesk.uploads.models import Upload
 
@@ -29,11 +30,17 @@ async def login(
 ) -> tuple[Agent, str]:
     """A bearer token for the agent with this email and password (an email may exist in
     several apps: the password picks the account)."""
-    candidates = await session.scalars(
-        select(Agent).where(Agent.email == email.lower(), Agent.deleted_at.is_(None))
+    candidates = list(
+        await session.scalars(
+            select(Agent).where(Agent.email == email.lower(), Agent.deleted_at.is_(None))
+        )
     )
+    session.expunge_all()  # keep the rows as loaded, then end the transaction: no lock
+    await session.rollback()  # (on SQLite: no write lock) is held while hashing
+    if not candidates:  # the same work as a wrong password: no telling which emails exist
+        await asyncio.to_thread(verify_password, DUMMY_HASH, password)
     for agent in candidates:
-        if verify_password(agent.password_hash, password):
+        if await asyncio.to_thread(verify_password, agent.password_hash, password):
             token = await _issue(session, settings, agent.app_id, "agent", agent.id)
             await commit(session, broker)
             return agent, token

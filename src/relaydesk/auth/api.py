@@ -26,6 +26,7 @@ async def login(
     """
     ip = client_ip(request)
     await request.app.state.limiter.check("login", f"{ip}:{body.email.lower()}")
+    await request.app.state.limiter.check("login_address", ip)  # many emails, one address
     agent, token = await access.login(
         session, broker, settings=settings, email=body.email, password=body.password
     )
