@@ -290,3 +290,20 @@ def test_an_oversized_bot_answer_is_a_bot_error_handed_over_at_once(
     assert why in (row["detail"] or ""), row
     assert [b["message"] for b in bodies(bot, conv["id"])].count("tell me everything") == 1
     assert e2e.texts(api, conv["id"]) == [("contact", "tell me everything")]
+
+
+def test_a_masked_secret_does_not_follow_a_new_destination(api: Api, bot: FakeWebhookBot) -> None:
+    """Sending "****" keeps a stored secret only while the URL stays: an admin who points
+    the bot elsewhere must type the secret again, so no stored credential can be sent to a
+    server of their choosing."""
+    created = webhook(api, bot, name="Shop bot")
+    elsewhere = "https://collector.example.net/kommunicate"
+    masked = {"config": {"url": elsewhere, "headers": {"X-Bot-Token": "****"}}}
+    error = assert_error(
+        api.patch(f"/api/v1/ai-agents/{created['id']}", masked), 422, "secret_required"
+    )
+    assert error["details"] == {"field": "config.headers", "changed": "config.url"}
+    assert api.ok(api.get(f"/api/v1/ai-agents/{created['id']}"))["config"]["url"] == bot.hook_url
+    again = {"config": {"url": elsewhere, "headers": {"X-Bot-Token": "a-new-token-typed-in"}}}
+    moved = api.ok(api.patch(f"/api/v1/ai-agents/{created['id']}", again))
+    assert moved["config"] == {"url": elsewhere, "headers": {"X-Bot-Token": "****"}}

@@ -196,13 +196,22 @@ async def check_config(
     must not be held while the provider answers (up to its timeout)."""
     current = full_config(ai_agent, box)
     merged: dict[str, Any] = {}
-    fields = _class(ai_agent.kind).secret_fields
+    cls = _class(ai_agent.kind)
+    kept: builtins.list[str] = []
     for key, value in config.items():
-        if key in fields and _is_masked(value):
+        if key in cls.secret_fields and _is_masked(value):
             if key in current:
                 merged[key] = current[key]
+                kept.append(key)
             continue
         merged[key] = value
+    moved = [p for p in cls.url_fields if _at(merged, p) != _at(current, p)]
+    if kept and moved:  # a stored secret must not follow the config to a new destination
+        raise Invalid(
+            f'config.{moved[0]} changed: send config.{kept[0]} again (not "****").',
+            code="secret_required",
+            details={"field": f"config.{kept[0]}", "changed": f"config.{moved[0]}"},
+        )
     parsed = parse_config(ai_agent.kind, merged)
     await check_urls(ai_agent.kind, parsed)
     await check_with_provider(
@@ -247,6 +256,13 @@ async def update(
 
 def _stamp(at: datetime) -> datetime:
     return at.replace(tzinfo=None) if at.tzinfo else at
+
+
+def _at(config: dict[str, Any], path: str) -> Any:
+    value: Any = config
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _is_masked(value: Any) -> bool:
