@@ -35,6 +35,7 @@ class Event:
     contact_id: str | None = None  # the conversation's contact (contact sockets filter on it)
     agent_ids: list[str] | None = None  # only these agents (None = every agent of the app)
     id: str = field(default_factory=lambda: new_id("evt"))
+    origin: str | None = None  # the process that published it (it delivered it itself)
     created_at: str = field(default_factory=lambda: utcnow().isoformat().replace("+00:00", "Z"))
 
     def to_json(self) -> str:
@@ -213,7 +214,9 @@ class RedisBroker(Broker):
     """Fan-out across processes through Redis pub/sub (``redis://``).
 
     One Redis subscription per process feeds the local subscribers, so a process with
-    thousands of sockets holds one Redis connection for them.
+    thousands of sockets holds one Redis connection for them. A process delivers its own
+    events to its own subscribers at once, not through Redis (it skips them when they come
+    back): its sockets keep getting events while Redis is away.
     """
 
     CHANNEL = "relaydesk:events"
@@ -223,6 +226,7 @@ class RedisBroker(Broker):
 
         self._redis = aioredis.from_url(url)
         self._local = MemoryBroker()
+        self.origin = new_id("proc")
         self._task: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
@@ -241,7 +245,9 @@ class RedisBroker(Broker):
                 ready.set()
                 async for msg in pubsub.listen():
                     if msg.get("type") == "message":
-                        await self._local.publish(Event.from_json(msg["data"]))
+                        event = Event.from_json(msg["data"])
+                        if event.origin != self.origin:  # ours were delivered already
+                            await self._local.publish(event)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -257,13 +263,14 @@ class RedisBroker(Broker):
         await self._redis.aclose()
 
     async def publish(self, event: Event) -> None:
-        await self._redis.publish(self.CHANNEL, event.to_json())
+        await self.publish_many([event])
 
     async def publish_many(self, events: list[Event]) -> None:
-        """One round trip for all of a commit's events (a pipeline keeps their order)."""
-        if len(events) == 1:
-            await self.publish(events[0])
-            return
+        """Deliver here at once, then to the other processes in one pipelined round trip
+        (order kept)."""
+        for event in events:
+            event.origin = self.origin
+            await self._local.publish(event)
         async with self._redis.pipeline(transaction=False) as pipe:
             for event in events:
                 pipe.publish(self.CHANNEL, event.to_json())
