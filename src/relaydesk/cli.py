@@ -7,6 +7,7 @@ import copy
 import json
 import os
 import secrets
+import signal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,6 +26,10 @@ cli.add_typer(ai_agent_cli, name="ai-agent")
 console = Console(stderr=True)
 
 
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -41,6 +46,9 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     log_config.setdefault("filters", {})["redact"] = {"()": "relaydesk.logs.RedactSecrets"}
     for handler in log_config["handlers"].values():
         handler.setdefault("filters", []).append("redact")
+    # uvicorn drains on SIGTERM, then raises the signal again to die by it; a drained stop
+    # is a clean one: exit 0 (also for a SIGTERM that arrives before uvicorn listens)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -51,6 +59,9 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         # per-socket zlib state costs ~37 KiB; our frames are small JSON
         ws_per_message_deflate=settings.ws_compression,
         lifespan="on",
+        # on SIGTERM: stop accepting, let requests in flight finish for this long, then
+        # stop the workers (their running turns are handed back at once)
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
 
 

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     webhook_backoff_base_s: float = 2.0
     webhook_backoff_max_s: float = 3600.0
     webhook_timeout_s: float = 10.0
+    shutdown_grace_s: int = 20  # on SIGTERM, how long requests in flight may finish
     ws_heartbeat_s: float = 25.0  # server {"type":"ping"} frames on idle sockets
 
     # rate limits, "<requests>/<seconds>" ("0/60" = off); shared through Redis when set
