@@ -46,6 +46,12 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     log_config.setdefault("filters", {})["redact"] = {"()": "relaydesk.logs.RedactSecrets"}
     for handler in log_config["handlers"].values():
         handler.setdefault("filters", []).append("redact")
+    json_logs = settings.log_format.lower() == "json"
+    if json_logs:  # every line one JSON object; relaydesk.requests replaces the access log
+        for name in log_config["formatters"]:
+            log_config["formatters"][name] = {"()": "relaydesk.logs.JsonFormatter"}
+    else:  # the access log already has a line per request
+        log_config["loggers"]["relaydesk.requests"] = {"level": "WARNING"}
     # uvicorn drains on SIGTERM, then raises the signal again to die by it; a drained stop
     # is a clean one: exit 0 (also for a SIGTERM that arrives before uvicorn listens)
     signal.signal(signal.SIGTERM, _exit_cleanly)
@@ -59,6 +65,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         # per-socket zlib state costs ~37 KiB; our frames are small JSON
         ws_per_message_deflate=settings.ws_compression,
         lifespan="on",
+        access_log=not json_logs,
         # on SIGTERM: stop accepting, let requests in flight finish for this long, then
         # stop the workers (their running turns are handed back at once)
         timeout_graceful_shutdown=settings.shutdown_grace_s,

@@ -112,6 +112,7 @@ async def get_principal(request: Request, settings: SettingsDep) -> Principal:
             cache.put(digest, principal, generation)
     if principal is None:
         raise Unauthorized("A valid bearer token is required.", code="invalid_token")
+    request.state.app_id = principal.app_id  # for the request's log line
     if principal.kind == "contact":  # contacts are the public side: keep them in bounds
         await request.app.state.limiter.check("contact", principal.id or "")
     return principal

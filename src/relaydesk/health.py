@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -15,6 +16,19 @@ from relaydesk.metrics import refresh_queues
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("relaydesk")
+#: one line per request (the JSON log format turns uvicorn's access log off for it)
+requests_log = logging.getLogger("relaydesk.requests")
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's X-Request-Id (if short and plain), else a new one."""
+    for name, value in scope.get("headers") or []:
+        if name == b"x-request-id" and 0 < len(value) <= 64 and value.isascii():
+            text = value.decode()
+            if text.replace("-", "").replace("_", "").isalnum():
+                return text
+    return uuid.uuid4().hex
+
 
 REQUESTS = Counter("relaydesk_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -70,11 +84,15 @@ class RequestMetrics:
             return
         start = time.perf_counter()
         status = 500
+        request_id = _request_id(scope)
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = list(message.get("headers") or [])
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
@@ -82,5 +100,22 @@ class RequestMetrics:
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             method = scope.get("method", "")
-            LATENCY.labels(method, route).observe(time.perf_counter() - start)
+            seconds = time.perf_counter() - start
+            LATENCY.labels(method, route).observe(seconds)
             REQUESTS.labels(method, route, str(status)).inc()
+            if requests_log.isEnabledFor(logging.INFO):
+                state = scope.get("state") or {}
+                requests_log.info(
+                    "%s %s %s",
+                    method,
+                    route,
+                    status,
+                    extra={
+                        "request_id": request_id,
+                        "app_id": state.get("app_id"),
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 2),
+                    },
+                )

@@ -7,6 +7,7 @@ bounded sets (kinds, outcomes, reasons): never ids or user data.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -38,14 +39,21 @@ TURN_OLDEST = Gauge(
 WEBHOOK_QUEUE = Gauge("relaydesk_webhook_queue_depth", "Webhook deliveries not yet sent")
 WAITING = Gauge("relaydesk_waiting_conversations", "Conversations waiting for an agent")
 
+turns_log = logging.getLogger("relaydesk.turns")
 _KINDS = frozenset({"text", "welcome", "event", "media"})
 
 
-def turn_ended(kind: str, outcome: str, seconds: float | None = None) -> None:
+def turn_ended(
+    kind: str, outcome: str, seconds: float | None = None, *, turn_id: int | None = None
+) -> None:
     kind = kind if kind in _KINDS else "other"
     TURNS.labels(kind, outcome).inc()
     if seconds is not None:
         TURN_SECONDS.labels(kind).observe(seconds)
+    extra: dict[str, object] = {"turn_id": turn_id, "kind": kind, "outcome": outcome}
+    if seconds is not None:
+        extra["duration_ms"] = round(seconds * 1000, 2)
+    turns_log.info("bot turn %s %s: %s", turn_id, kind, outcome, extra=extra)
 
 
 def _count_assignments(events: list[Event]) -> None:

@@ -289,7 +289,7 @@ class TurnWorker:
                 row.finished_at = utcnow()
                 row.last_error = "the AI agent is no longer the assignee"
                 await session.commit()
-                metrics.turn_ended(row.kind, "cancelled", self._elapsed(seq))
+                metrics.turn_ended(row.kind, "cancelled", self._elapsed(seq), turn_id=seq)
                 return None
             assert contact is not None
             metadata = dict(message.metadata_ or {}) if message else {}
@@ -329,7 +329,7 @@ class TurnWorker:
         row = await session.scalar(query)
         if row is None or row.status != "running" or row.locked_by != self.name:
             log.warning("turn %s: lease lost before the reply could be posted; not posting", seq)
-            metrics.turn_ended(row.kind if row else "other", "lost")
+            metrics.turn_ended(row.kind if row else "other", "lost", turn_id=seq)
             return None
         return row
 
@@ -350,7 +350,7 @@ class TurnWorker:
                     bot_name=bot_name,
                     result=result,
                 )
-                metrics.turn_ended(row.kind, "done", self._elapsed(seq))
+                metrics.turn_ended(row.kind, "done", self._elapsed(seq), turn_id=seq)
 
     async def _failed(self, seq: int, error: ConnectorError) -> None:
         """Retry transient failures with backoff; after the last try hand over (ai_error)."""
@@ -371,11 +371,11 @@ class TurnWorker:
                 row.next_attempt_at = utcnow() + timedelta(seconds=delay)
                 log.warning("turn %s failed (attempt %s), retrying: %s", seq, row.attempts, message)
                 await session.commit()
-                metrics.turn_ended(row.kind, "retried", self._elapsed(seq))
+                metrics.turn_ended(row.kind, "retried", self._elapsed(seq), turn_id=seq)
                 return
             log.error("turn %s failed for good after %s attempts: %s", seq, row.attempts, message)
             await turns.fail_turn(session, self.broker, row=row, error=message)
-            metrics.turn_ended(row.kind, "failed", self._elapsed(seq))
+            metrics.turn_ended(row.kind, "failed", self._elapsed(seq), turn_id=seq)
 
 
 async def start(app: FastAPI) -> Callable[[], Awaitable[None]]:
