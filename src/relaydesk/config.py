@@ -63,6 +63,7 @@ class Settings(BaseSettings):
 
     ws_compression: bool = False  # permessage-deflate on WebSockets (memory per socket)
 
+    metrics_token: str | None = None  # when set, /metrics needs "Authorization: Bearer <it>"
     log_level: str = "info"
     log_format: str = "text"  # "json": one JSON object per line
     demo: bool = False  # set by `relaydesk demo`: allows running without a secret key

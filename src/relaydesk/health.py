@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 import uuid
@@ -63,7 +64,18 @@ async def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
-    """Prometheus text format; the queue gauges are read from the database now."""
+    """Prometheus text format; the queue gauges are read from the database now.
+
+    With ``RELAYDESK_METRICS_TOKEN`` set, only a scraper holding it may read them.
+    """
+    wanted = request.app.state.settings.metrics_token
+    if wanted:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {wanted}".encode()):
+            return JSONResponse(
+                {"error": {"code": "invalid_token", "message": "The metrics token is needed."}},
+                status_code=401,
+            )
     try:
         async with request.app.state.read_sessionmaker() as session:
             await refresh_queues(session)

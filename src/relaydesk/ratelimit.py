@@ -30,17 +30,28 @@ class Rule:
 
 
 class MemoryCounter:
-    """Counts per (key, window) in this process."""
+    """Counts per (key, window) in this process; finished windows are forgotten.
+
+    Each count keeps its own expiry (rules have windows of different lengths), and the
+    table is swept at most once a second once it is large, not on every hit.
+    """
+
+    SWEEP_ABOVE = 50_000
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, int], int] = {}
+        self._counts: dict[tuple[str, int], list[float]] = {}  # [count, expires at]
+        self._next_sweep = 0.0
 
     async def hit(self, key: str, window: int, ttl: int) -> int:
-        if len(self._counts) > 50_000:  # forget finished windows
-            self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
-        n = self._counts.get((key, window), 0) + 1
-        self._counts[(key, window)] = n
-        return n
+        now = time.monotonic()
+        if len(self._counts) > self.SWEEP_ABOVE and now >= self._next_sweep:
+            self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+            self._next_sweep = now + 1.0
+        entry = self._counts.get((key, window))
+        if entry is None:
+            entry = self._counts[(key, window)] = [0, now + ttl]
+        entry[0] += 1
+        return int(entry[0])
 
     async def aclose(self) -> None: ...
 

@@ -85,3 +85,20 @@ def test_queues_turns_assignments_and_routes(bot: FakeWebhookBot, tmp_path: Path
     finally:
         one.stop()
         two.stop()
+
+
+def test_metrics_can_be_kept_to_the_scraper(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+    env = {"RELAYDESK_METRICS_TOKEN": "scraper-token-123"}
+    srv = Server(database_url=url, workdir=tmp_path, env=env).start()
+    try:
+        api = new_app(srv.url)
+        refused = httpx.get(f"{srv.url}/metrics")
+        assert refused.status_code == 401 and "relaydesk_" not in refused.text
+        # an app's API key is not the scraper's token
+        wrong = {"authorization": f"Bearer {api.token}"}
+        assert httpx.get(f"{srv.url}/metrics", headers=wrong).status_code == 401
+        ok = httpx.get(f"{srv.url}/metrics", headers={"authorization": "Bearer scraper-token-123"})
+        assert ok.status_code == 200 and "relaydesk_http_requests_total" in ok.text
+    finally:
+        srv.stop()
