@@ -307,3 +307,22 @@ def test_a_masked_secret_does_not_follow_a_new_destination(api: Api, bot: FakeWe
     again = {"config": {"url": elsewhere, "headers": {"X-Bot-Token": "a-new-token-typed-in"}}}
     moved = api.ok(api.patch(f"/api/v1/ai-agents/{created['id']}", again))
     assert moved["config"] == {"url": elsewhere, "headers": {"X-Bot-Token": "****"}}
+
+
+def test_a_429_with_retry_after_is_retried_no_sooner_than_asked(
+    api: Api, bot: FakeWebhookBot
+) -> None:
+    """Throttled: the next try waits for the bot's Retry-After (2 s), not the short backoff
+    this server uses (0.1 s), then the reply comes once."""
+    e2e.humans(api)
+    agent = webhook(api, bot)
+    e2e.route_new_to(api, agent["id"])
+    conv = started(api, bot)
+    bot.script(text="slow down", reply=[{"message": "ok, now"}])
+    bot.fail_next(1, status=429, retry_after=2)
+    api.say(conv["id"], "slow down")
+    replies = e2e.bot_messages(api, conv["id"], 1, timeout=15)
+    assert [m["text"] for m in replies] == ["ok, now"]
+    tries = [r for r in bot.logged("/bot") if (r["body"] or {}).get("message") == "slow down"]
+    assert len(tries) == 2
+    assert tries[1]["at"] - tries[0]["at"] >= 1.9

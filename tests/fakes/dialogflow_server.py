@@ -213,10 +213,13 @@ class FakeHTTPServer:
 
     # faults ---------------------------------------------------------------------------------
 
-    def fail_next(self, count: int, status: int = 500) -> None:
-        """The next ``count`` API calls answer HTTP ``status``."""
+    def fail_next(self, count: int, status: int = 500, retry_after: int | None = None) -> None:
+        """The next ``count`` API calls answer HTTP ``status`` (with ``Retry-After``)."""
         with self.lock:
-            self._faults.append({"status": status, "count": count})
+            fault: dict[str, Any] = {"status": status, "count": count}
+            if retry_after is not None:
+                fault["retry_after"] = retry_after
+            self._faults.append(fault)
 
     def slow_next(self, count: int, delay: float) -> None:
         """The next ``count`` API calls wait ``delay`` seconds before answering."""

@@ -95,14 +95,17 @@ class FakeWebhookBot(FakeHTTPServer):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        self.log({"method": method, "path": path, "headers": headers, "body": body})
+        self.log(
+            {"method": method, "path": path, "headers": headers, "body": body, "at": time.time()}
+        )
         if path != HOOK_PATH or method != "POST":
             return 404, {"error": "not found"}, {}
         fault = self.take_fault()
         if fault and "delay" in fault:
             time.sleep(fault["delay"])
         elif fault and "status" in fault:
-            return fault["status"], {"error": "injected fault"}, {}
+            extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
+            return fault["status"], {"error": "injected fault"}, extra
         for name, value in self.required_headers.items():
             if headers.get(name) != value:
                 return 401, {"error": f"missing or wrong {name}"}, {}

@@ -101,10 +101,25 @@ class ConnectorError(Exception):
 
     transient: bool = True
 
-    def __init__(self, message: str, *, transient: bool | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
         super().__init__(message)
         if transient is not None:
             self.transient = transient
+        #: the provider's own ``Retry-After``: the next try waits at least this long
+        self.retry_after_s = retry_after_s
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """An HTTP ``Retry-After`` in seconds (the delta form; an HTTP date is ignored)."""
+    if value and value.strip().isdigit():
+        return float(value.strip())
+    return None
 
 
 class TransientError(ConnectorError):

@@ -45,6 +45,7 @@ from relaydesk.ai_agents.base import (
     Turn,
     TurnResult,
     message_from_payload,
+    retry_after_seconds,
 )
 
 MEDIA_EVENT = "KOMMUNICATE_MEDIA_EVENT"
@@ -227,7 +228,10 @@ class WebhookConnector(Connector):
             ) as resp:
                 status = resp.status_code
                 if status in (408, 429) or status >= 500:
-                    raise TransientError(f"webhook bot answered HTTP {status}")
+                    raise TransientError(
+                        f"webhook bot answered HTTP {status}",
+                        retry_after_s=retry_after_seconds(resp.headers.get("retry-after")),
+                    )
                 if not 200 <= status < 300:
                     where = resp.headers.get("location")
                     hint = f" (redirect to {where}; configure the final URL)" if where else ""

@@ -365,6 +365,8 @@ class TurnWorker:
                     self.settings.turn_backoff_max_s,
                     self.settings.turn_backoff_base_s * 2 ** (row.attempts - 1),
                 ) * random.uniform(0.8, 1.2)
+                if error.retry_after_s is not None:  # the provider said when: not sooner
+                    delay = max(delay, min(error.retry_after_s, self.settings.turn_lease_s))
                 row.status = "pending"
                 row.locked_by = None
                 row.locked_until = None

@@ -20,6 +20,7 @@ from relaydesk.ai_agents.base import (
     PermanentError,
     TransientError,
     Turn,
+    retry_after_seconds,
 )
 from relaydesk.ai_agents.dialogflow.auth import _TokenSource
 from relaydesk.ai_agents.dialogflow.config import _DialogflowConfigBase
@@ -117,7 +118,10 @@ class _DialogflowBase(Connector, Generic[C]):
                 self._tokens.invalidate()
                 continue
             if status == 429 or status >= 500:
-                raise TransientError(f"{self._label} HTTP {status}: {_google_error(resp)}")
+                raise TransientError(
+                    f"{self._label} HTTP {status}: {_google_error(resp)}",
+                    retry_after_s=retry_after_seconds(resp.headers.get("retry-after")),
+                )
             if status >= 400:
                 raise PermanentError(self._permanent_message(status, resp))
             try:
