@@ -1,4 +1,5 @@
-"""The bot-turn queue's two hot statements, built once: the claim and a turn's load."""
+"""The bot-turn queue's two hot statements, built once (the claim and a turn's load), and
+the :class:`Turn` a connector gets, built from the loaded rows."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
+from relaydesk.ai_agents.base import ContactInfo, Turn
 from relaydesk.ai_agents.models import AIAgent, AIAgentSession, BotTurn
 from relaydesk.contacts.models import Contact
 from relaydesk.conversations.models import Conversation
@@ -71,4 +73,41 @@ def prepare_statement() -> _Prepared:
             ),
         )
         .where(BotTurn.seq == bindparam("seq"))
+    )
+
+
+def turn_from_rows(
+    row: BotTurn,
+    conversation: Conversation,
+    ai_agent: AIAgent,
+    contact: Contact,
+    message: Message | None,
+    state_row: AIAgentSession | None,
+) -> Turn:
+    """What the connector is told about one turn."""
+    metadata = dict(message.metadata_ or {}) if message else {}
+    context = metadata.get("KM_CHAT_CONTEXT")
+    event = row.event or {}
+    return Turn(
+        kind=row.kind,  # type: ignore[arg-type]
+        app_id=conversation.app_id,
+        conversation_id=conversation.id,
+        ai_agent_id=ai_agent.id,
+        language=contact.language or ai_agent.language,
+        contact=ContactInfo(
+            id=contact.id,
+            external_id=contact.external_id,
+            name=contact.name,
+            email=contact.email,
+        ),
+        message_id=row.message_id,
+        text=message.text if message else None,
+        attachments=list(message.attachments or []) if message else [],
+        location=message.location if message else None,
+        event_name=event.get("name"),
+        event_data=event.get("data"),
+        metadata=metadata,
+        chat_context=context if isinstance(context, dict) else {},
+        state=dict(state_row.state) if state_row else {},
+        turn_id=f"turn_{row.seq}",
     )

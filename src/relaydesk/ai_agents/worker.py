@@ -31,14 +31,13 @@ from relaydesk.actions import turns
 from relaydesk.ai_agents import blocking, jobs
 from relaydesk.ai_agents.base import (
     ConnectorError,
-    ContactInfo,
     PermanentError,
     Turn,
     TurnResult,
     reply_problem,
 )
 from relaydesk.ai_agents.models import AIAgent, BotTurn
-from relaydesk.ai_agents.queries import claim_statement, prepare_statement
+from relaydesk.ai_agents.queries import claim_statement, prepare_statement, turn_from_rows
 from relaydesk.ai_agents.service import ConnectorPool
 from relaydesk.config import Settings
 from relaydesk.db import utcnow
@@ -292,32 +291,7 @@ class TurnWorker:
                 metrics.turn_ended(row.kind, "cancelled", self._elapsed(seq), turn_id=seq)
                 return None
             assert contact is not None
-            metadata = dict(message.metadata_ or {}) if message else {}
-            context = metadata.get("KM_CHAT_CONTEXT")
-            event = row.event or {}
-            turn = Turn(
-                kind=row.kind,  # type: ignore[arg-type]
-                app_id=conversation.app_id,
-                conversation_id=conversation.id,
-                ai_agent_id=ai_agent.id,
-                language=contact.language or ai_agent.language,
-                contact=ContactInfo(
-                    id=contact.id,
-                    external_id=contact.external_id,
-                    name=contact.name,
-                    email=contact.email,
-                ),
-                message_id=row.message_id,
-                text=message.text if message else None,
-                attachments=list(message.attachments or []) if message else [],
-                location=message.location if message else None,
-                event_name=event.get("name"),
-                event_data=event.get("data"),
-                metadata=metadata,
-                chat_context=context if isinstance(context, dict) else {},
-                state=dict(state_row.state) if state_row else {},
-                turn_id=f"turn_{row.seq}",
-            )
+            turn = turn_from_rows(row, conversation, ai_agent, contact, message, state_row)
             session.expunge(ai_agent)
             return turn, ai_agent
 
