@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.ai_agents import e2e
 from tests.fakes.webhook_bot import FakeWebhookBot
-from tests.support import Api, Server, new_app, wait_until
+from tests.support import Server, new_app, wait_until
 
 
 def scrape(base_url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -67,7 +67,7 @@ def test_queues_turns_assignments_and_routes(bot: FakeWebhookBot, tmp_path: Path
         wait_until(lambda: value(scrape(two.url), "relaydesk_turn_queue_depth") == 0)
 
         route = "/api/v1/conversations/{conversation_id}"
-        Api(one.url, api.token).ok(api.get(f"/api/v1/conversations/{waiting[0]['id']}"))
+        api.ok(api.get(f"/api/v1/conversations/{waiting[0]['id']}"))
         latest = scrape(one.url)
         assert (
             value(latest, "relaydesk_http_requests_total", method="GET", route=route, status="200")

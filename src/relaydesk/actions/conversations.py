@@ -103,12 +103,8 @@ async def update_conversation(
         # a status change may route (dequeue, reopen): routing row before conversation row,
         # the order routing uses, or PostgreSQL may deadlock
         await lock_settings(session, app_id=app_id)
-    conversation = await service.get(
-        session,
-        app_id=app_id,
-        conversation_id=conversation_id,
-        contact_id=principal.own_contact_id,
-        for_update=True,
+    conversation = await service.get_visible(
+        session, principal=principal, conversation_id=conversation_id, for_update=True
     )
     if body.title is not None:
         conversation.title = body.title

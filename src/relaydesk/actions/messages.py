@@ -51,11 +51,10 @@ async def _locked_for_message(
     app_id = principal.app_id or ""
 
     async def locked() -> Conversation:
-        return await conversations.get(
+        return await conversations.get_visible(
             session,
-            app_id=app_id,
+            principal=principal,
             conversation_id=conversation_id,
-            contact_id=principal.own_contact_id,
             for_update=True,
             with_contact=True,  # the sender's name for a contact's message, without a query
         )

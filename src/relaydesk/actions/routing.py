@@ -44,12 +44,8 @@ async def locked_conversation(
     the conversation first here could deadlock against it on PostgreSQL.
     """
     await lock_settings(session, app_id=principal.app_id or "")
-    return await conversations.get(
-        session,
-        app_id=principal.app_id or "",
-        conversation_id=conversation_id,
-        contact_id=principal.own_contact_id,
-        for_update=True,
+    return await conversations.get_visible(
+        session, principal=principal, conversation_id=conversation_id, for_update=True
     )
 
 

@@ -45,9 +45,7 @@ async def check_urls(kind: str, parsed: BaseModel) -> None:
     """The outbound-URL guard on the kind's URL fields (422 ``url_not_allowed``)."""
     data = parsed.model_dump(mode="json")
     for path in _class(kind).url_fields:
-        value: Any = data
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+        value = _at(data, path)
         if isinstance(value, str) and value:
             await outbound.check(value, field=f"config.{path}")
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.actions import conversations
 from relaydesk.actions.messages import post_message as post
 from relaydesk.conversations import service
-from relaydesk.conversations.models import Conversation
 from relaydesk.conversations.schemas import (
     AssignmentOut,
     ConversationCreate,
@@ -25,19 +23,6 @@ from relaydesk.messages.schemas import MessageIn, MessageOut
 from relaydesk.schemas import Ref
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
-
-
-async def visible_conversation(
-    session: AsyncSession, principal: Principal, conversation_id: str, *, for_update: bool = False
-) -> Conversation:
-    """The conversation if the caller may see it (contacts: only their own), else 404."""
-    return await service.get(
-        session,
-        app_id=principal.app_id or "",
-        conversation_id=conversation_id,
-        contact_id=principal.own_contact_id,
-        for_update=for_update,
-    )
 
 
 def for_caller(principal: Principal, conversation: ConversationOut) -> ConversationOut:
@@ -110,7 +95,9 @@ async def list_conversations(
 async def get_conversation(
     conversation_id: str, session: SessionDep, principal: AppPrincipal
 ) -> ConversationOut:
-    conversation = await visible_conversation(session, principal, conversation_id)
+    conversation = await service.get_visible(
+        session, principal=principal, conversation_id=conversation_id
+    )
     return for_caller(principal, await service.out(session, conversation))
 
 
@@ -133,7 +120,9 @@ async def list_assignments(
     conversation_id: str, session: SessionDep, principal: Staff
 ) -> dict[str, list[AssignmentOut]]:
     """Why the conversation landed where it did: every change of assignee, oldest first."""
-    conversation = await visible_conversation(session, principal, conversation_id)
+    conversation = await service.get_visible(
+        session, principal=principal, conversation_id=conversation_id
+    )
     return {"items": await service.assignments(session, conversation_id=conversation.id)}
 
 
@@ -170,7 +159,9 @@ async def list_messages(
     limit: int = Query(default=100, ge=1, le=500),
 ) -> dict[str, list[MessageOut]]:
     """Oldest first; ``after`` gives only the messages after that one (catch-up)."""
-    conversation = await visible_conversation(session, principal, conversation_id)
+    conversation = await service.get_visible(
+        session, principal=principal, conversation_id=conversation_id
+    )
     rows = await messages.list(session, conversation_id=conversation.id, after=after, limit=limit)
     return {"items": [messages.out(m) for m in rows]}
 
@@ -180,7 +171,9 @@ async def typing(
     conversation_id: str, session: SessionDep, principal: AppPrincipal, broker: BrokerDep
 ) -> Response:
     """Tell the other side that the caller is typing (not stored)."""
-    conversation = await visible_conversation(session, principal, conversation_id)
+    conversation = await service.get_visible(
+        session, principal=principal, conversation_id=conversation_id
+    )
     await conversations.send_typing(session, broker, conversation=conversation, principal=principal)
     return Response(status_code=204)
 
@@ -203,7 +196,9 @@ async def mark_read(
     """The caller (contact or agent) has read up to a message (default: the latest)."""
     if principal.kind not in ("contact", "agent"):
         raise Forbidden("Read marks belong to contacts and agents.", code="reader_required")
-    conversation = await visible_conversation(session, principal, conversation_id)
+    conversation = await service.get_visible(
+        session, principal=principal, conversation_id=conversation_id
+    )
     mark = await conversations.mark_read(
         session,
         broker,
@@ -220,6 +215,8 @@ async def list_reads(
     conversation_id: str, session: SessionDep, principal: AppPrincipal
 ) -> dict[str, list[dict[str, Any]]]:
     """How far each reader has read (read receipts)."""
-    conversation = await visible_conversation(session, principal, conversation_id)
+    conversation = await service.get_visible(
+        session, principal=principal, conversation_id=conversation_id
+    )
     rows = await service.reads(session, conversation_id=conversation.id)
     return {"items": [_reader_view(principal, service.read_out(m)) for m in rows]}

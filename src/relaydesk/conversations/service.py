@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relaydesk.auth.principal import Principal
 from relaydesk.contacts.models import Contact
 from relaydesk.contacts.schemas import ContactBrief
 from relaydesk.conversations.models import Assignment, Conversation, Participant, ReadMark
@@ -47,6 +48,25 @@ async def get(
     if conversation is None:
         raise NotFound("No such conversation.")
     return conversation
+
+
+async def get_visible(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    conversation_id: str,
+    for_update: bool = False,
+    with_contact: bool = False,
+) -> Conversation:
+    """The conversation if the caller may see it (contacts: only their own), else 404."""
+    return await get(
+        session,
+        app_id=principal.app_id or "",
+        conversation_id=conversation_id,
+        contact_id=principal.own_contact_id,
+        for_update=for_update,
+        with_contact=with_contact,
+    )
 
 
 async def create(

@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from relaydesk.actions import routing as actions
 from relaydesk.apps.models import App
-from relaydesk.conversations.api import for_caller, visible_conversation
+from relaydesk.conversations import service as conversations
+from relaydesk.conversations.api import for_caller
 from relaydesk.conversations.schemas import ConversationOut
 from relaydesk.deps import AppPrincipal, BrokerDep, SessionDep, SettingsDep
 from relaydesk.errors import NotFound
@@ -182,6 +183,8 @@ async def queue_position(
     conversation_id: str, session: SessionDep, principal: AppPrincipal
 ) -> QueueOut:
     """The conversation's 1-based place in the app's waiting queue (null when not waiting)."""
-    conversation = await visible_conversation(session, principal, conversation_id)
+    conversation = await conversations.get_visible(
+        session, principal=principal, conversation_id=conversation_id
+    )
     position = await routing.waiting_position(session, conversation=conversation)
     return QueueOut(status=conversation.status, position=position)
