@@ -132,7 +132,7 @@ class SecurityHeaders:
 
 
 class Cors:
-    """CORS without credentials: preflights for any origin; answers unless refused."""
+    """CORS without credentials (``*``): preflights for any origin; answers unless refused."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -147,7 +147,7 @@ class Cors:
             await self.app(scope, receive, send)
             return
         if scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers:
-            await self._preflight(origin, send)
+            await self._preflight(send)
             return
         state = scope.setdefault("state", {})
 
@@ -157,17 +157,17 @@ class Cors:
                 if state.get(REFUSED):
                     del headers["access-control-allow-origin"]
                 else:
-                    headers.setdefault("Access-Control-Allow-Origin", origin)
+                    headers.setdefault("Access-Control-Allow-Origin", "*")
                 headers.add_vary_header("Origin")
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
 
     @staticmethod
-    async def _preflight(origin: str, send: Send) -> None:
+    async def _preflight(send: Send) -> None:
         headers = MutableHeaders(
             {
-                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Origin": "*",
                 "Access-Control-Allow-Methods": CORS_METHODS,
                 "Access-Control-Allow-Headers": CORS_HEADERS,
                 "Access-Control-Max-Age": CORS_MAX_AGE,
@@ -175,5 +175,5 @@ class Cors:
                 "Content-Length": "0",
             }
         )
-        await send({"type": "http.response.start", "status": 204, "headers": headers.raw})
+        await send({"type": "http.response.start", "status": 200, "headers": headers.raw})
         await send({"type": "http.response.body", "body": b""})

@@ -62,15 +62,15 @@ def test_allowed_origins_are_validated_and_normalised(api: Api) -> None:
 def test_any_origin_by_default(api: Api) -> None:
     r = session(api, EVIL)
     assert r.status_code == 200, r.text
-    assert r.headers["access-control-allow-origin"] == EVIL
-    assert "origin" in r.headers["vary"].lower()
+    assert r.headers["access-control-allow-origin"] == "*"  # tokens, never cookies
+    assert "origin" in r.headers["vary"].lower()  # another site's answer may differ
 
 
 def test_widget_session_from_an_origin_not_allowed_is_refused(api: Api) -> None:
     allow(api, [SHOP])
     good = session(api, SHOP, "ann")
     assert good.status_code == 200, good.text
-    assert good.headers["access-control-allow-origin"] == SHOP
+    assert good.headers["access-control-allow-origin"] == "*"
 
     bad = session(api, EVIL, "mallory")
     error = assert_error(bad, 403, "origin_not_allowed")
@@ -81,7 +81,7 @@ def test_widget_session_from_an_origin_not_allowed_is_refused(api: Api) -> None:
     # no Origin (a server, curl) and our own origin (the demo page) are not websites to refuse
     assert session(api, None, "server-side").status_code == 200
     own = session(api, api.base_url, "demo-page")
-    assert own.status_code == 200 and own.headers["access-control-allow-origin"] == api.base_url
+    assert own.status_code == 200
     # "null" (sandboxed frames, file://) is not an allowed origin either
     assert_error(session(api, "null", "sandboxed"), 403, "origin_not_allowed")
 
@@ -96,7 +96,7 @@ def test_contact_requests_from_an_origin_not_allowed_change_nothing(api: Api) ->
     body = {"text": "from the shop"}
     sent = contact.post(path, body, headers={"Origin": SHOP})
     assert sent.status_code == 201, sent.text
-    assert sent.headers["access-control-allow-origin"] == SHOP
+    assert sent.headers["access-control-allow-origin"] == "*"
 
     for method, url, payload in (
         ("POST", path, {"text": "from elsewhere"}),
@@ -118,7 +118,7 @@ def test_contact_requests_from_an_origin_not_allowed_change_nothing(api: Api) ->
     # an API key (a server, never a visitor's browser) is not held to the widget's origins
     staff = api.http.get("/api/v1/app", headers={"Origin": EVIL})
     assert staff.status_code == 200
-    assert staff.headers["access-control-allow-origin"] == EVIL
+    assert staff.headers["access-control-allow-origin"] == "*"
 
     allow(api, None)  # back to any website
     again = contact.post(path, {"text": "any site again"}, headers={"Origin": EVIL})
@@ -136,8 +136,8 @@ def test_preflight_is_answered_for_any_origin(api: Api) -> None:
                 "Access-Control-Request-Headers": "authorization, content-type",
             },
         )
-        assert r.status_code == 204
-        assert r.headers["access-control-allow-origin"] == origin
+        assert r.status_code == 200
+        assert r.headers["access-control-allow-origin"] == "*"
         assert "POST" in r.headers["access-control-allow-methods"]
         assert "authorization" in r.headers["access-control-allow-headers"].lower()
         assert "access-control-allow-credentials" not in r.headers  # tokens, never cookies
