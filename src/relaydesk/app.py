@@ -17,7 +17,7 @@ from relaydesk.ai_agents import worker as turn_worker
 from relaydesk.apps import api as apps_api
 from relaydesk.auth import api as auth_api
 from relaydesk.auth.cache import PrincipalCache
-from relaydesk.browser import Cors, SecurityHeaders
+from relaydesk.browser import BrowserPolicy
 from relaydesk.config import Settings, get_settings
 from relaydesk.contacts import api as contacts_api
 from relaydesk.conversations import api as conversations_api
@@ -149,7 +149,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RefuseNul)
     # CORS by app (the widget runs on customers' sites; bearer tokens, never cookies) and
     # the headers every answer carries: see browser.py
-    app.add_middleware(Cors)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BrowserPolicy)
     app.add_middleware(RequestMetrics)
     return app

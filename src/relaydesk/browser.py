@@ -106,62 +106,45 @@ def refuse_cors(conn: HTTPConnection) -> None:
     conn.scope.setdefault("state", {})[REFUSED] = True
 
 
-class SecurityHeaders:
-    """``nosniff``, the referrer policy and (unless the route set one) the API's CSP."""
+class BrowserPolicy:
+    """Pure ASGI middleware: the security headers of every answer, and CORS without
+    credentials (``*``): preflights for any origin, every answer unless its origin was
+    refused."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-                if "content-security-policy" not in headers:
-                    if not headers.get("content-type", "").startswith("text/html"):
-                        headers["Content-Security-Policy"] = API_CSP
-                    headers.setdefault("X-Frame-Options", "DENY")
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class Cors:
-    """CORS without credentials (``*``): preflights for any origin; answers unless refused."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_headers = Headers(scope=scope)
-        origin = request_headers.get("origin")
-        if not origin:
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers:
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        asked = Headers(scope=scope)
+        cross_origin = "origin" in asked
+        if (
+            cross_origin
+            and scope["method"] == "OPTIONS"
+            and "access-control-request-method" in asked
+        ):
             await self._preflight(send)
             return
         state = scope.setdefault("state", {})
 
-        async def send_with_cors(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if state.get(REFUSED):
-                    del headers["access-control-allow-origin"]
-                else:
-                    headers.setdefault("Access-Control-Allow-Origin", "*")
-                headers.add_vary_header("Origin")
+                _security_headers(headers)
+                if cross_origin:
+                    if state.get(REFUSED):
+                        del headers["access-control-allow-origin"]
+                    else:
+                        headers.setdefault("Access-Control-Allow-Origin", "*")
+                    headers.add_vary_header("Origin")
             await send(message)
 
-        await self.app(scope, receive, send_with_cors)
+        await self.app(scope, receive, send_with_headers)
 
     @staticmethod
     async def _preflight(send: Send) -> None:
@@ -175,5 +158,16 @@ class Cors:
                 "Content-Length": "0",
             }
         )
+        _security_headers(headers)
         await send({"type": "http.response.start", "status": 200, "headers": headers.raw})
         await send({"type": "http.response.body", "body": b""})
+
+
+def _security_headers(headers: MutableHeaders) -> None:
+    """``nosniff``, the referrer policy and (unless the route set one) the API's CSP."""
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    if "content-security-policy" not in headers:
+        if not headers.get("content-type", "").startswith("text/html"):
+            headers["Content-Security-Policy"] = API_CSP
+        headers.setdefault("X-Frame-Options", "DENY")
