@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import inspect, text
 
 from relaydesk import health, outbound
@@ -18,6 +17,7 @@ from relaydesk.ai_agents import worker as turn_worker
 from relaydesk.apps import api as apps_api
 from relaydesk.auth import api as auth_api
 from relaydesk.auth.cache import PrincipalCache
+from relaydesk.browser import BrowserPolicy
 from relaydesk.config import Settings, get_settings
 from relaydesk.contacts import api as contacts_api
 from relaydesk.conversations import api as conversations_api
@@ -147,15 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes
     )
     app.add_middleware(RefuseNul)
-    # the widget runs on customers' own sites; it authenticates with bearer tokens, never
-    # cookies, so any origin may call the API without credentials
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_credentials=False,
-        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type"],
-        max_age=3600,
-    )
+    # CORS by app (the widget runs on customers' sites; bearer tokens, never cookies) and
+    # the headers every answer carries: see browser.py
+    app.add_middleware(BrowserPolicy)
     app.add_middleware(RequestMetrics)
     return app

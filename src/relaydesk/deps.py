@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.agents.models import Agent
-from relaydesk.apps.models import ApiKey
+from relaydesk.apps.models import ApiKey, App
 from relaydesk.auth.cache import PrincipalCache
 from relaydesk.auth.models import AccessToken
 from relaydesk.auth.principal import Principal
+from relaydesk.browser import foreign_origin, not_allowed, origin_allowed, refuse_cors
 from relaydesk.config import Settings
 from relaydesk.contacts.models import Contact
 from relaydesk.db import utcnow
@@ -89,7 +90,14 @@ async def resolve_token(
     contact = await session.get(Contact, access.principal_id)
     if contact is None:
         return None
-    return Principal(kind="contact", app_id=contact.app_id, id=contact.id, contact=contact)
+    origins = await session.scalar(select(App.allowed_origins).where(App.id == contact.app_id))
+    return Principal(
+        kind="contact",
+        app_id=contact.app_id,
+        id=contact.id,
+        contact=contact,
+        allowed_origins=tuple(origins or ()),
+    )
 
 
 async def get_principal(request: Request, settings: SettingsDep) -> Principal:
@@ -114,6 +122,10 @@ async def get_principal(request: Request, settings: SettingsDep) -> Principal:
         raise Unauthorized("A valid bearer token is required.", code="invalid_token")
     request.state.app_id = principal.app_id  # for the request's log line
     if principal.kind == "contact":  # contacts are the public side: keep them in bounds
+        origin = foreign_origin(request, settings.public_url)
+        if origin is not None and not origin_allowed(origin, principal.allowed_origins):
+            refuse_cors(request)
+            raise not_allowed(origin)
         await request.app.state.limiter.check("contact", principal.id or "")
     return principal
 

@@ -227,6 +227,32 @@ def test_app_settings_turn_on_identity_verification(desk: Desk) -> None:
     assert widget_session(desk, "visitor-42", user_hash=good).status_code == 200
 
 
+def test_app_settings_name_the_websites_the_widget_runs_on(desk: Desk) -> None:
+    page = desk.page
+    desk.login()
+    page.goto(f"{desk.url}/#/settings/app")
+    websites = page.get_by_label("Websites allowed to run the chat widget")
+    expect(websites).to_have_value("")
+    websites.fill("https://shop.example.com/path")
+    page.get_by_role("button", name="Save app settings").click()
+    expect(page.locator("#app-form .error")).to_contain_text("allowed_origins")
+
+    websites.fill("https://Shop.example.com/\nhttp://localhost:8080")
+    page.get_by_role("button", name="Save app settings").click()
+    expect(page.locator(".toast")).to_contain_text("App settings saved")
+    expect(websites).to_have_value("https://shop.example.com\nhttp://localhost:8080")
+    app = desk.api.ok(desk.api.get("/api/v1/app"))
+    assert app["allowed_origins"] == ["https://shop.example.com", "http://localhost:8080"]
+    body = {"app_id": desk.api.app_id, "external_id": "v1"}
+    headers = {"Origin": "https://elsewhere.example"}
+    refused = desk.api.as_token(None).post("/api/v1/widget/session", body, headers=headers)
+    assert refused.status_code == 403
+
+    websites.fill("")  # empty: any website again
+    page.get_by_role("button", name="Save app settings").click()
+    wait_until(lambda: desk.api.ok(desk.api.get("/api/v1/app"))["allowed_origins"] is None)
+
+
 def test_inbox_search_finds_by_contact_and_message_text(desk: Desk) -> None:
     page = desk.page
     made = {

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.hostpage import serve_page
 from tests.support import Api, Server, new_app
 from tests.widget.conftest import Visitor
 
@@ -84,34 +83,6 @@ def test_loader_preloads_exactly_the_modules_and_they_import_without_cycles() ->
     for name in MODULES:
         lines = (STATIC / "widget" / f"{name}.js").read_text(encoding="utf-8").count("\n")
         assert lines <= 450, name
-
-
-def serve_page(html: str) -> tuple[str, Callable[[], None]]:
-    """A shop's page on its own origin (another port; Playwright's routes count as public
-    pages, and Chromium does not let those load from this machine's server)."""
-
-    class Shop(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = html.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
-
-    return f"http://127.0.0.1:{httpd.server_address[1]}/shop", stop
 
 
 def test_a_site_on_another_origin_runs_the_widget(browser: Any, widget_server: Server) -> None:

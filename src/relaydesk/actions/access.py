@@ -14,6 +14,7 @@ from relaydesk.agents.models import Agent
 from relaydesk.apps.models import App
 from relaydesk.auth import service as tokens
 from relaydesk.auth.principal import Principal
+from relaydesk.browser import not_allowed, origin_allowed
 from relaydesk.config import Settings
 from relaydesk.contacts import service as contacts
 from relaydesk.contacts.models import Contact
@@ -73,15 +74,19 @@ async def open_widget_session(
     settings: Settings,
     box: SecretBox,
     body: WidgetSessionIn,
+    origin: str | None = None,
 ) -> tuple[Contact, str]:
     """The contact (found by external id, or new) and a contact token for the widget.
 
-    The identity is checked when the app requires it, or when a hash is sent and the app
-    can check it.
+    ``origin``: the calling website when it is not ours (refused unless the app allows it,
+    403 ``origin_not_allowed``). The identity is checked when the app requires it, or when a hash
+    is sent and the app can check it.
     """
     app = await session.get(App, body.app_id)
     if app is None:
         raise NotFound("No such app.")
+    if origin is not None and not origin_allowed(origin, app.allowed_origins or ()):
+        raise not_allowed(origin)
     if app.require_user_hash or (body.user_hash and app.verification_secret_enc):
         if not app.verification_secret_enc:
             raise Forbidden("This app has no identity verification secret.")

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from relaydesk.db import Base, UTCDateTime, utcnow
+from relaydesk.db import Base, JSONType, UTCDateTime, utcnow
 
 
 class App(Base):
@@ -18,6 +18,8 @@ class App(Base):
     # identity verification for widget sessions: HMAC secret, encrypted at rest
     verification_secret_enc: Mapped[str | None] = mapped_column(Text)
     require_user_hash: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the origins (scheme://host[:port]) the widget may call from; null or empty: any
+    allowed_origins: Mapped[list[str] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import EllipsisType
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,13 +40,21 @@ async def update(
     name: str | None = None,
     require_user_hash: bool | None = None,
     verification_secret: str | None = None,
+    allowed_origins: list[str] | None | EllipsisType = ...,
 ) -> App:
+    """Change what is given (``allowed_origins``: ``...`` keeps them, None or [] = any).
+
+    New origins also drop the resolved tokens every process caches, which carry them.
+    """
     if name is not None:
         app.name = name
     if verification_secret is not None:
         app.verification_secret_enc = box.encrypt(verification_secret)
     if require_user_hash is not None:
         app.require_user_hash = require_user_hash
+    if allowed_origins is not ...:
+        app.allowed_origins = list(dict.fromkeys(allowed_origins or [])) or None
+        emit_revoked(session, app_id=app.id, kind="app", id=app.id)
     await session.flush()
     return app
 

@@ -20,6 +20,8 @@ class Principal:
     id: str | None = None  # api key id, agent id or contact id
     agent: Agent | None = None
     contact: Contact | None = None
+    #: a contact's app's allowed_origins (the widget's websites); empty: any
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def is_admin(self) -> bool:

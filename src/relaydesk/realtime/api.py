@@ -4,7 +4,8 @@ Protocol:
 
 - Authenticate with ``?token=<token>`` or, without it, a first frame
   ``{"type": "auth", "token": "…"}`` within 10 s. A missing, bad or expired token closes
-  the socket with code 4401; the operator token (it belongs to no app) with 4403.
+  the socket with code 4401; the operator token (it belongs to no app) with 4403, and so
+  is a contact's socket opened from a website its app does not allow (``allowed_origins``).
 - Once subscribed the server sends ``{"type": "ready", "data": {"app_id", "principal"}}``;
   every event committed after that frame is delivered (on every process when Redis is set).
 - Event frames: ``{"type", "data", "id", "created_at"}``. Visibility rules: see
@@ -26,6 +27,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from relaydesk.browser import foreign_origin, origin_allowed
 from relaydesk.deps import Principal, resolve_token
 from relaydesk.realtime.hub import Hub, Subscriber
 from relaydesk.security import hash_token
@@ -121,6 +123,12 @@ async def events_socket(websocket: WebSocket, token: str | None = None) -> None:
         return
     if principal.kind == "operator" or principal.app_id is None:
         await websocket.close(CLOSE_FORBIDDEN, "the operator token has no events; use an app token")
+        return
+    if principal.kind == "contact" and not origin_allowed(
+        foreign_origin(websocket, websocket.app.state.settings.public_url),
+        principal.allowed_origins,
+    ):
+        await websocket.close(CLOSE_FORBIDDEN, "origin_not_allowed")
         return
     sub = Subscriber(
         kind=principal.kind,

@@ -25,7 +25,8 @@ from relaydesk.uploads.schemas import UploadOut
 
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
 
-#: served files never run anything on our origin, even when opened directly
+#: served files never run anything on our origin, even when opened directly: only safe
+#: images inline, everything else as an attachment, in a sandbox
 FILE_CSP = (
     "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox"
 )
@@ -102,6 +103,8 @@ def _file_response(settings: SettingsDep, row: Upload) -> FileResponse:
         raise NotFound("The file is no longer stored.", code="file_missing")
     inline = row.mime_type in service.INLINE_IMAGES
     disposition = "inline" if inline else "attachment"
+    # a type a browser would run as a document or script is never sent under its own name
+    media_type = "application/octet-stream" if service.is_active(row.mime_type) else row.mime_type
     ascii_name = row.name.encode("ascii", "ignore").decode().replace('"', "") or "file"
     headers = {
         "Content-Disposition": (
@@ -112,4 +115,4 @@ def _file_response(settings: SettingsDep, row: Upload) -> FileResponse:
         "Cache-Control": "private, max-age=3600",
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
-    return FileResponse(path, media_type=row.mime_type, headers=headers)
+    return FileResponse(path, media_type=media_type, headers=headers)

@@ -26,6 +26,11 @@ CHUNK = 1024 * 1024
 INLINE_IMAGES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/avif"}
 )
+#: what a browser may treat as a page or a script (markup, XML, code), whatever the name
+_ACTIVE = re.compile(
+    r"^(text/(html|xml|xsl|javascript|ecmascript|css)|image/svg\+xml|"
+    r"application/(xhtml\+xml|xml|javascript|ecmascript|x-javascript|wasm)|.*\+xml)$"
+)
 _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 
 #: (magic prefix, type) for formats whose first bytes are cheap and reliable to recognise
@@ -86,6 +91,11 @@ def check_type(declared: str, head: bytes) -> str:
     if found in _DISGUISED or (found is not None and declared.startswith(("text/", "image/"))):
         return found  # a program, a web page or another image under an innocent type
     return declared
+
+
+def is_active(mime_type: str) -> bool:
+    """Whether a browser could run a file of this type (HTML, SVG, XML, scripts)."""
+    return bool(_ACTIVE.match(mime_type))
 
 
 def type_allowed(mime_type: str, allowed: str) -> bool:

@@ -7,11 +7,13 @@ waiting contact its place in the queue.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -94,22 +96,25 @@ async def widget_module(name: str) -> Response:
     )
 
 
+DEMO_STYLE = """
+  /* deliberately loud host-page styles: the widget's Shadow DOM keeps them out */
+  body { font-family: Georgia, serif; margin: 0; padding: 2rem 3rem; background: #f6f3ea;
+         color: #333; }
+  button { background: hotpink !important; font-size: 30px; }
+  div, p { letter-spacing: 0.05em; }
+  pre { background: #fff; padding: 1rem; border: 1px solid #ddd; overflow: auto;
+        white-space: pre-wrap; word-break: break-all; }
+  main { max-width: 560px; }
+"""
+DEMO_STYLE_HASH = base64.b64encode(hashlib.sha256(DEMO_STYLE.encode()).digest()).decode()
+
 DEMO_PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>relaydesk widget demo</title>
-<style>
-  /* deliberately loud host-page styles: the widget's Shadow DOM keeps them out */
-  body {{ font-family: Georgia, serif; margin: 0; padding: 2rem 3rem; background: #f6f3ea;
-         color: #333; }}
-  button {{ background: hotpink !important; font-size: 30px; }}
-  div, p {{ letter-spacing: 0.05em; }}
-  pre {{ background: #fff; padding: 1rem; border: 1px solid #ddd; overflow: auto;
-        white-space: pre-wrap; word-break: break-all; }}
-  main {{ max-width: 560px; }}
-</style>
+<style>{style}</style>
 </head>
 <body>
 <main>
@@ -125,11 +130,33 @@ DEMO_PAGE = """<!doctype html>
 
 
 def snippet(base_url: str, app_id: str) -> str:
-    """The embed snippet for an app."""
-    settings = json.dumps({"appId": app_id}).replace("<", "\\u003c")
-    return (
-        f"<script>window.relaydeskSettings = {settings};</script>\n"
-        f'<script async src="{base_url}/widget.js"></script>'
+    """The embed snippet for an app: one script tag, no inline script (fits a strict CSP)."""
+    src, app = html.escape(f"{base_url}/widget.js"), html.escape(app_id)
+    return f'<script async src="{src}" data-app-id="{app}"></script>'
+
+
+def demo_csp(base_url: str, allowed_origins: list[str] | None) -> str:
+    """The demo page's policy: the strict CSP a customer's page may have, and framable by
+    the app's allowed origins (any site when it has none)."""
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    socket = "ws" + origin.removeprefix("http")
+    ancestors = " ".join(["'self'", *allowed_origins]) if allowed_origins else "*"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {origin}",
+            f"style-src 'self' 'sha256-{DEMO_STYLE_HASH}'",
+            "img-src 'self' data: blob: https: http:",
+            "media-src 'self' blob: https: http:",
+            # the widget's API and socket; forms may post to the sites their template names
+            f"connect-src 'self' {origin} {socket} https:",
+            "frame-src https://www.youtube.com https://www.youtube-nocookie.com",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            f"frame-ancestors {ancestors}",
+        ]
     )
 
 
@@ -153,13 +180,18 @@ async def widget_demo(
             "<!doctype html><title>No app</title><p>No such app. Run <code>relaydesk demo</code> "
             "or pass <code>?app_id=</code>.</p>",
             status_code=404,
+            headers={"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"},
         )
     base = (settings.public_url or str(request.base_url)).rstrip("/")
     code = snippet(base, app.id)
     page = DEMO_PAGE.format(
-        app_id=html.escape(app.id), snippet_shown=html.escape(code), snippet=code
+        style=DEMO_STYLE, app_id=html.escape(app.id), snippet_shown=html.escape(code), snippet=code
     )
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": demo_csp(base, app.allowed_origins),
+    }
+    return HTMLResponse(page, headers=headers)
 
 
 @router.post("/api/v1/conversations/{conversation_id}/handoff", response_model=HandoffOut)

@@ -11,10 +11,16 @@
       .call(document.getElementsByTagName("script"))
       .filter((s) => /\/widget\.js(\?|$)/.test(s.src || ""))
       .pop();
+  // <script src=".../widget.js" data-app-id="app_…">: no inline script needed (strict CSP)
+  const settings = window.relaydeskSettings || {};
+  if (!settings.appId && script && script.dataset && script.dataset.appId) {
+    settings.appId = script.dataset.appId;
+  }
+  window.relaydeskSettings = settings;
   const here =
     script && script.src
       ? script.src
-      : String((window.relaydeskSettings || {}).serverUrl || location.origin).replace(/\/+$/, "") + "/widget.js";
+      : String(settings.serverUrl || location.origin).replace(/\/+$/, "") + "/widget.js";
 
   // all of them at once rather than one import level after another (static/widget/*.js)
   const MODULES = [

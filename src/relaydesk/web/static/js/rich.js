@@ -172,7 +172,7 @@ export function messageBody(message) {
   for (const att of Array.isArray(message.attachments) ? message.attachments : []) {
     const a = asObject(att);
     const href = safeUrl(a.url);
-    const isImage = str(a.mime_type).startsWith("image/");
+    const isImage = /^image\/(png|jpeg|gif|webp|bmp|avif)$/.test(str(a.mime_type)); // never SVG
     parts.push(h("div", { class: "attachment" },
       isImage && href ? image(a.url, str(a.name) || "Image attachment") : null,
       href ? h("a", { href, target: "_blank", rel: "noopener noreferrer", text: `📎 ${str(a.name) || "attachment"}` }) : h("span", { text: `📎 ${str(a.name) || "attachment"}` }),

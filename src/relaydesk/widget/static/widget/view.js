@@ -8,10 +8,18 @@ import { STYLES } from "./styles.js";
 const host = document.createElement("div");
 host.id = "relaydesk-widget";
 const shadow = host.attachShadow({ mode: "open" });
-const style = document.createElement("style");
-style.textContent = STYLES;
 const root = el("div", "rd-root");
-shadow.appendChild(style);
+// a constructed stylesheet is not an inline <style>: pages whose CSP has no
+// style-src 'unsafe-inline' still show the widget as designed
+if (typeof CSSStyleSheet === "function" && "adoptedStyleSheets" in shadow) {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(STYLES);
+  shadow.adoptedStyleSheets = [sheet];
+} else {
+  const style = document.createElement("style");
+  style.textContent = STYLES;
+  shadow.appendChild(style);
+}
 shadow.appendChild(root);
 
 const launcher = el("button", "rd-launcher");

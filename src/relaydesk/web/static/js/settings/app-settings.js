@@ -1,4 +1,4 @@
-// The app: its name and the widget's identity verification.
+// The app: its name, the widget's identity verification and the websites it may run on.
 
 import { api } from "../api.js";
 import { $, h, toast } from "../dom.js";
@@ -14,6 +14,8 @@ export async function appSection(root) {
   // write-only: the server never returns the secret, and the field never holds the stored one
   const secret = h("input", { id: "app-secret", name: "verification_secret", type: "password", autocomplete: "new-password", spellcheck: "false", minlength: 16, maxlength: 200, value: "",
     placeholder: app.require_user_hash ? `${MASK} (set — type to replace)` : "at least 16 characters" });
+  const origins = h("textarea", { id: "app-origins", name: "allowed_origins", rows: 3, spellcheck: "false", class: "mono",
+    placeholder: "https://www.example.com", value: (app.allowed_origins || []).join("\n") });
   const explain = h("div", { class: "explain", id: "user-hash-explain" },
     h("p", {}, "With identity verification on, the chat widget must send ", h("code", { text: "user_hash" }),
       " with each visitor: the hex HMAC-SHA256 of the visitor's ", h("code", { text: "external_id" }),
@@ -27,11 +29,14 @@ export async function appSection(root) {
       explain,
       field("Require user_hash (identity verification)", requireHash, "Needs a verification secret: one saved before or typed below."),
       field("Verification secret", secret, "Write-only: it is stored encrypted and never shown again. Leave empty to keep the current one.")),
+    h("fieldset", {}, h("legend", { text: "Websites" }),
+      field("Websites allowed to run the chat widget", origins, "One origin per line (https://shop.example.com, no path). Empty: any website may embed the widget.")),
     err,
     h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary", text: "Save app settings" })));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const body = { name: name.value.trim(), require_user_hash: requireHash.checked };
+    const list = origins.value.split(/[\s,]+/).map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean);
+    const body = { name: name.value.trim(), require_user_hash: requireHash.checked, allowed_origins: list.length ? list : null };
     if (secret.value) body.verification_secret = secret.value;
     if (!body.name) { showError(err, new Error("The app needs a name.")); name.focus(); return; }
     if (secret.value && secret.value.length < 16) { showError(err, new Error("The verification secret needs at least 16 characters.")); secret.focus(); return; }
