@@ -185,6 +185,9 @@ def test_rotate_secret_key_without_downtime(
         )
         e2e.trail_until(api, conv["id"], "ai_error", timeout=20)
         assert len(lex.calls("RecognizeText")) == calls  # the bot was never called
+        # identity verification cannot check a hash: a clear 503, not a crash
+        session = {"app_id": api.app_id, "external_id": "x1", "user_hash": "0" * 64}
+        assert_error(api.post("/api/v1/widget/session", session), 503, "secret_unreadable")
     finally:
         k2_only.stop()
 
