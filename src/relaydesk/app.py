@@ -29,7 +29,7 @@ from relaydesk.limits import BodySizeLimit, RefuseNul
 from relaydesk.ratelimit import Limiter, Rule
 from relaydesk.realtime import api as realtime_api
 from relaydesk.routing import api as routing_api
-from relaydesk.security import DEMO_SECRET_KEY, SecretBox
+from relaydesk.security import SecretBox
 from relaydesk.teams import api as teams_api
 from relaydesk.uploads import api as uploads_api
 from relaydesk.web import api as web_api
@@ -104,14 +104,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The relaydesk ASGI app for these settings."""
     settings = settings or get_settings()
-    secret_key = settings.secret_key
-    if not secret_key:
-        if not settings.demo:
-            raise RuntimeError(
-                "RELAYDESK_SECRET_KEY must be set (it encrypts stored secrets); "
-                "`relaydesk demo` runs without one."
-            )
-        secret_key = DEMO_SECRET_KEY
+    if not settings.secret_key and not settings.demo:
+        raise RuntimeError(
+            "RELAYDESK_SECRET_KEY must be set (it encrypts stored secrets); "
+            "`relaydesk demo` runs without one."
+        )
     app = FastAPI(
         title="relaydesk",
         version="0.1.0",
@@ -129,7 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     outbound.configure(settings.outbound_allow_hosts)
     app.state.broker = make_broker(settings.redis_url)
     app.state.principal_cache = PrincipalCache(app.state.broker, settings.auth_cache_s)
-    app.state.secret_box = SecretBox(secret_key)
+    app.state.secret_box = SecretBox.from_settings(settings)
     app.state.limiter = Limiter(
         {
             "login": Rule.parse(settings.rate_limit_login),

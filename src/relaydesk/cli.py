@@ -1,4 +1,5 @@
-"""The ``relaydesk`` command: serve, db upgrade, app create, ai-agent import, demo."""
+"""The ``relaydesk`` command: serve, db upgrade, app create, ai-agent import,
+rotate-secret-key, demo."""
 
 from __future__ import annotations
 
@@ -149,7 +150,7 @@ def ai_agent_import(
     from relaydesk.actions.people import import_ai_agent
     from relaydesk.ai_agents.builtin import KomposeError, parse_kompose
     from relaydesk.errors import ApiError
-    from relaydesk.security import DEMO_SECRET_KEY, SecretBox
+    from relaydesk.security import SecretBox
 
     try:
         raw = file.read_bytes()
@@ -162,7 +163,7 @@ def ai_agent_import(
 
     settings = get_settings()
     _ensure_schema(settings)
-    box = SecretBox(settings.secret_key or DEMO_SECRET_KEY)
+    box = SecretBox.from_settings(settings)
 
     async def work(session: Any) -> dict[str, Any]:
         from relaydesk.apps.models import App
@@ -183,6 +184,53 @@ def ai_agent_import(
         return out.model_dump(mode="json")
 
     typer.echo(json.dumps(asyncio.run(_with_session(settings, work))))
+
+
+@cli.command("rotate-secret-key")
+def rotate_secret_key(
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per transaction.")] = 200,
+) -> None:
+    """Re-encrypt every stored secret under RELAYDESK_SECRET_KEY (counts as JSON).
+
+    Run it once every server runs with the new RELAYDESK_SECRET_KEY and the old
+    key in RELAYDESK_SECRET_KEY_PREVIOUS. Safe while they serve, and to repeat.
+    Exit 1 if a secret could be read with none of those keys (it is left alone).
+    """
+    from relaydesk.actions.secrets import rotate_secret_key as rotate
+    from relaydesk.security import SecretBox
+
+    settings = get_settings()
+    if not settings.secret_key:
+        raise _fail("RELAYDESK_SECRET_KEY must be set (the key to re-encrypt under)")
+    _ensure_schema(settings)
+    box = SecretBox.from_settings(settings)
+
+    async def work(session: Any) -> list[Any]:
+        with console.status("re-encrypting stored secrets…") as status:
+            return await rotate(
+                session,
+                box,
+                batch_size=batch_size,
+                progress=lambda t: status.update(f"{t.table}.{t.column}: {t.rotated} rotated"),
+            )
+
+    tallies = [t.as_json() for t in asyncio.run(_with_session(settings, work))]
+    for t in tallies:
+        console.print(
+            f"{t['table']}.{t['column']}: {t['rotated']} rotated, "
+            f"{t['already_current']} already current, {t['unreadable']} unreadable",
+            highlight=False,
+        )
+    unreadable = sum(t["unreadable"] for t in tallies)
+    rotated = sum(t["rotated"] for t in tallies)
+    typer.echo(json.dumps({"rotated": rotated, "unreadable": unreadable, "columns": tallies}))
+    if unreadable:
+        raise _fail(
+            f"{unreadable} stored secret(s) could not be decrypted with RELAYDESK_SECRET_KEY or "
+            "RELAYDESK_SECRET_KEY_PREVIOUS; add the key they were saved under, or enter them "
+            "again",
+            code=1,
+        )
 
 
 @cli.command()

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     admin_token: str | None = None
     secret_key: str | None = None
+    # earlier secret keys, comma-separated: they still decrypt (a key change without downtime;
+    # `relaydesk rotate-secret-key` re-encrypts under secret_key, then drop them)
+    secret_key_previous: str = ""
     public_url: str | None = None  # base URL used in links (uploads); default from request
 
     max_body_bytes: int = 1024 * 1024
@@ -67,6 +70,11 @@ class Settings(BaseSettings):
     log_level: str = "info"
     log_format: str = "text"  # "json": one JSON object per line
     demo: bool = False  # set by `relaydesk demo`: allows running without a secret key
+
+    @property
+    def previous_secret_keys(self) -> list[str]:
+        """``secret_key_previous`` as a list (blanks dropped)."""
+        return [k.strip() for k in self.secret_key_previous.split(",") if k.strip()]
 
     @property
     def is_sqlite(self) -> bool:

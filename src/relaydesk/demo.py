@@ -188,7 +188,7 @@ async def setup(session: AsyncSession, app_id: str) -> dict[str, Any]:
     from relaydesk.ai_agents.models import AIAgent
     from relaydesk.config import get_settings
     from relaydesk.routing.service import hand_new_conversations_to
-    from relaydesk.security import DEMO_SECRET_KEY, SecretBox
+    from relaydesk.security import SecretBox
 
     bot = await session.scalar(
         select(AIAgent).where(
@@ -199,7 +199,7 @@ async def setup(session: AsyncSession, app_id: str) -> dict[str, Any]:
         )
     )
     if bot is None:
-        box = SecretBox(get_settings().secret_key or DEMO_SECRET_KEY)
+        box = SecretBox.from_settings(get_settings())
         bot = await service.create(
             session,
             app_id=app_id,

@@ -20,8 +20,24 @@ def redact(text: str) -> str:
     return _SECRET_QUERY.sub(r"\g<name>[redacted]", text)
 
 
+#: handshake headers that carry credentials (debug logs list every header of a WebSocket
+#: handshake, one ``"< %s: %s"`` record each)
+_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
+_HEADER_LINES = {"< %s: %s", "> %s: %s"}
+
+
+def _content_free(value: object) -> object:
+    """A WebSocket frame (debug logs show each one) as its type and size: frames carry
+    tokens (``{"type": "auth"}``) and message texts."""
+    opcode, data = getattr(value, "opcode", None), getattr(value, "data", None)
+    if opcode is not None and isinstance(data, bytes | bytearray | memoryview):
+        return f"{getattr(opcode, 'name', opcode)} [{len(data)} bytes]"
+    return redact(value) if isinstance(value, str) else value
+
+
 class RedactSecrets(logging.Filter):
-    """Redacts secret query values in a record's arguments (and its message).
+    """Redacts secret query values in a record's arguments (and its message) and
+    credential headers, and logs WebSocket frames without their content.
 
     The arguments are kept as a tuple of the same shape: uvicorn's access formatter reads
     them by position.
@@ -29,7 +45,11 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(_content_free(a) for a in record.args)
+            if record.msg in _HEADER_LINES and len(record.args) == 2:
+                name = str(record.args[0])
+                if name.lower() in _SECRET_HEADERS:
+                    record.args = (name, "[redacted]")
         elif isinstance(record.args, dict):
             record.args = {
                 k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()

@@ -50,9 +50,16 @@ def test_json_logs_one_object_per_line_with_request_and_turn_fields(tmp_path: Pa
             headers={"X-Request-Id": "trace-42"},
         )
         assert sent.status_code == 201 and sent.headers["x-request-id"] == "trace-42"
-        assert server.log_path is not None
-        wait_until(lambda: '"outcome": "done"' in server.log_path.read_text())
-        log = server.log_path.read_text()  # the whole log, not its tail
+        log_path = server.log_path
+        assert log_path is not None
+        # the request's line is written once its answer is sent: it may follow the turn's
+        wait_until(
+            lambda: (
+                '"outcome": "done"' in (text := log_path.read_text())
+                and '"request_id": "trace-42"' in text
+            )
+        )
+        log = log_path.read_text()  # the whole log, not its tail
     lines = [json.loads(line) for line in log.splitlines() if line.strip()]  # all JSON
     posted = [
         line

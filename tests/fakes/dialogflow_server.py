@@ -352,6 +352,7 @@ class FakeDialogflow(FakeHTTPServer):
         self.cx_agents: set[str] = set()
         self._scripts: dict[tuple[str, str], dict[str, Any]] = {}
         self.tokens_issued = 0
+        self.issued_tokens: list[str] = []  # every access token handed out, in order
         self._default_scripts()
 
     def _default_scripts(self) -> None:
@@ -642,6 +643,7 @@ class FakeDialogflow(FakeHTTPServer):
         with self.lock:
             self._tokens[token] = email
             self.tokens_issued += 1
+            self.issued_tokens.append(token)
         return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
 
 

@@ -19,7 +19,7 @@ from relaydesk.config import Settings
 from relaydesk.contacts import service as contacts
 from relaydesk.contacts.models import Contact
 from relaydesk.contacts.schemas import ContactOut, WidgetSessionIn
-from relaydesk.errors import Forbidden, NotFound, Unauthorized
+from relaydesk.errors import ApiError, Forbidden, NotFound, Unauthorized
 from relaydesk.events import Broker, Event, commit, emit, emit_revoked
 from relaydesk.security import DUMMY_HASH, SecretBox, hash_token, hmac_hex, verify_password
 from relaydesk.uploads import service as uploads
@@ -90,7 +90,17 @@ async def open_widget_session(
     if app.require_user_hash or (body.user_hash and app.verification_secret_enc):
         if not app.verification_secret_enc:
             raise Forbidden("This app has no identity verification secret.")
-        expected = hmac_hex(box.decrypt(app.verification_secret_enc), body.external_id)
+        try:
+            secret = box.decrypt(app.verification_secret_enc)
+        except ValueError:  # saved under a key this server was not given: the operator's fault
+            raise ApiError(
+                "Identity verification is unavailable: this server cannot read the app's "
+                "verification secret (RELAYDESK_SECRET_KEY_PREVIOUS lacks the key it was "
+                "saved under).",
+                code="secret_unreadable",
+                status_code=503,
+            ) from None
+        expected = hmac_hex(secret, body.external_id)
         if not body.user_hash or not hmac.compare_digest(expected, body.user_hash.lower()):
             raise Unauthorized("user_hash does not match external_id.", code="invalid_user_hash")
     contact = await contacts.upsert(

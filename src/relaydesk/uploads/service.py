@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import mimetypes
 import re
 import secrets
@@ -148,8 +147,7 @@ def signature_valid(box: SecretBox, upload_id: str, exp: str, sig: str) -> tuple
         expires = int(exp)
     except ValueError:
         return False, "invalid_signature"
-    expected = box.sign(_signed_message(upload_id, expires))
-    if not hmac.compare_digest(expected, sig.lower()):
+    if not box.verify(_signed_message(upload_id, expires), sig.lower()):
         return False, "invalid_signature"
     if expires < time.time():
         return False, "url_expired"
