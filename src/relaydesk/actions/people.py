@@ -6,6 +6,7 @@ agent or an AI agent deleted. Routing reacts in the same transaction.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +17,11 @@ from relaydesk.agents.models import Agent
 from relaydesk.ai_agents import service as ai_agents
 from relaydesk.ai_agents.models import AIAgent
 from relaydesk.ai_agents.schemas import AIAgentOut
-from relaydesk.events import Broker, commit
+from relaydesk.auth import service as tokens
+from relaydesk.errors import Forbidden
+from relaydesk.events import Broker, commit, emit_revoked
 from relaydesk.routing import service as routing
-from relaydesk.security import SecretBox
+from relaydesk.security import SecretBox, hash_password, hash_token, verify_password
 from relaydesk.teams import service as teams
 from relaydesk.teams.models import Team
 from relaydesk.teams.schemas import TeamOut
@@ -27,17 +30,47 @@ from relaydesk.teams.schemas import TeamOut
 async def create_agent(
     session: AsyncSession, broker: Broker, *, app_id: str, fields: dict[str, Any]
 ) -> Agent:
-    """Invite an agent."""
+    """Invite an agent (the password is hashed off the event loop)."""
+    password = fields.pop("password", None)
+    if password:
+        fields["password_hash"] = await asyncio.to_thread(hash_password, password)
     agent = await agents.create(session, app_id=app_id, **fields)
     await commit(session, broker)
     return agent
 
 
 async def update_agent(
-    session: AsyncSession, broker: Broker, *, agent: Agent, changes: dict[str, Any]
+    session: AsyncSession,
+    broker: Broker,
+    *,
+    agent: Agent,
+    changes: dict[str, Any],
+    own_token: str | None = None,
 ) -> Agent:
-    """Change an agent; a new status or capacity re-routes (offline) and moves the queue."""
+    """Change an agent; a new status or capacity re-routes (offline) and moves the queue.
+
+    A new password ends every other session of the agent (their sockets close); agents
+    changing their own (``own_token`` is the caller's) must give the current one, and keep
+    the session they made the change with.
+    """
     previous_status = agent.status
+    changes = dict(changes)
+    current = changes.pop("current_password", None)
+    password = changes.pop("password", None)
+    if password:
+        if own_token is not None and not await asyncio.to_thread(
+            verify_password, agent.password_hash, current or ""
+        ):
+            raise Forbidden(
+                "To change your password, give your current password (current_password).",
+                code="current_password_invalid",
+            )
+        changes["password_hash"] = await asyncio.to_thread(hash_password, password)
+        keep = hash_token(own_token) if own_token else None
+        for digest in await tokens.revoke_agent_sessions(
+            session, agent_id=agent.id, keep_hash=keep
+        ):
+            emit_revoked(session, app_id=agent.app_id, token_hash=digest)
     if await agents.update(session, agent=agent, changes=changes):
         applied = await routing.agent_changed(session, agent=agent, previous_status=previous_status)
         await start_ai_turns(session, applied)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from relaydesk.actions import people as actions
 from relaydesk.agents import service
 from relaydesk.agents.schemas import AgentCreate, AgentOut, AgentUpdate, StatusUpdate
-from relaydesk.deps import Admin, BrokerDep, CurrentAgent, SessionDep, Staff
+from relaydesk.deps import Admin, BrokerDep, CurrentAgent, SessionDep, Staff, bearer_token
 from relaydesk.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
@@ -53,9 +53,18 @@ async def get_agent(agent_id: str, session: SessionDep, principal: Staff) -> Age
 
 @router.patch("/{agent_id}", response_model=AgentOut)
 async def update_agent(
-    agent_id: str, body: AgentUpdate, session: SessionDep, principal: Staff, broker: BrokerDep
+    agent_id: str,
+    body: AgentUpdate,
+    request: Request,
+    session: SessionDep,
+    principal: Staff,
+    broker: BrokerDep,
 ) -> AgentOut:
-    """Admins change anyone; an agent may change their own name, status and password."""
+    """Admins change anyone; an agent may change their own name, status and password.
+
+    Changing one's own password needs ``current_password`` (403
+    ``current_password_invalid``); a new password ends every other session of the agent.
+    """
     agent = await service.get(session, app_id=principal.app_id or "", agent_id=agent_id)
     changes = body.model_dump(exclude_unset=True)
     if not principal.is_admin:
@@ -63,7 +72,9 @@ async def update_agent(
             raise Forbidden("Only admins may change other agents.", code="admin_required")
         if {"role", "max_concurrent"} & changes.keys():
             raise Forbidden("Only admins may change roles and capacity.", code="admin_required")
-    await actions.update_agent(session, broker, agent=agent, changes=changes)
+    own = principal.kind == "agent" and principal.id == agent.id
+    own_token = bearer_token(request) if own else None
+    await actions.update_agent(session, broker, agent=agent, changes=changes, own_token=own_token)
     return AgentOut.model_validate(agent)
 
 

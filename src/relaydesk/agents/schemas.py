@@ -22,6 +22,8 @@ class AgentUpdate(In):
     status: AgentStatus | None = None
     max_concurrent: int | None = Field(default=None, ge=1, le=10_000)
     password: str | None = Field(default=None, min_length=8, max_length=200)
+    #: required when agents change their own password
+    current_password: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class StatusUpdate(In):

@@ -51,6 +51,7 @@ async def create(
     email: str,
     name: str,
     password: str | None = None,
+    password_hash: str | None = None,
     role: str = "agent",
     status: str = "offline",
     max_concurrent: int | None = None,
@@ -66,7 +67,7 @@ async def create(
         role=role,
         status=status,
         max_concurrent=max_concurrent,
-        password_hash=hash_password(password) if password else None,
+        password_hash=password_hash or (hash_password(password) if password else None),
     )
     session.add(agent)
     try:
@@ -85,7 +86,9 @@ async def update(session: AsyncSession, *, agent: Agent, changes: dict[str, Any]
             setattr(agent, field, changes[field])
     if "max_concurrent" in changes:
         agent.max_concurrent = changes["max_concurrent"]
-    if changes.get("password"):
+    if changes.get("password_hash"):
+        agent.password_hash = changes["password_hash"]
+    elif changes.get("password"):
         agent.password_hash = hash_password(changes["password"])
     await session.flush()
     if agent.status != before[0]:

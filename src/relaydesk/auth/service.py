@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.auth.models import AccessToken
@@ -32,3 +32,18 @@ async def issue(
 
 async def revoke(session: AsyncSession, *, token: str) -> None:
     await session.execute(delete(AccessToken).where(AccessToken.token_hash == hash_token(token)))
+
+
+async def revoke_agent_sessions(
+    session: AsyncSession, *, agent_id: str, keep_hash: str | None = None
+) -> list[str]:
+    """Revoke every session token of the agent except ``keep_hash``; their hashes."""
+    query = select(AccessToken.token_hash).where(
+        AccessToken.principal_type == "agent", AccessToken.principal_id == agent_id
+    )
+    if keep_hash is not None:
+        query = query.where(AccessToken.token_hash != keep_hash)
+    hashes = list(await session.scalars(query))
+    if hashes:
+        await session.execute(delete(AccessToken).where(AccessToken.token_hash.in_(hashes)))
+    return hashes
