@@ -19,6 +19,7 @@ from relaydesk.config import Settings
 from relaydesk.contacts import service as contacts
 from relaydesk.contacts.models import Contact
 from relaydesk.contacts.schemas import ContactOut, WidgetSessionIn
+from relaydesk.db import new_token
 from relaydesk.errors import ApiError, Forbidden, NotFound, Unauthorized
 from relaydesk.events import Broker, Event, commit, emit, emit_revoked
 from relaydesk.security import DUMMY_HASH, SecretBox, hash_token, hmac_hex, verify_password
@@ -87,7 +88,11 @@ async def open_widget_session(
         raise NotFound("No such app.")
     if origin is not None and not origin_allowed(origin, app.allowed_origins or ()):
         raise not_allowed(origin)
-    if app.require_user_hash or (body.user_hash and app.verification_secret_enc):
+    external_id = body.external_id or f"visitor-{new_token(24)}"
+    verified = False
+    if body.external_id is None:
+        pass  # an anonymous visitor: nothing to verify, a contact of its own
+    elif app.require_user_hash or (body.user_hash and app.verification_secret_enc):
         if not app.verification_secret_enc:
             raise Forbidden("This app has no identity verification secret.")
         try:
@@ -103,13 +108,15 @@ async def open_widget_session(
         expected = hmac_hex(secret, body.external_id)
         if not body.user_hash or not hmac.compare_digest(expected, body.user_hash.lower()):
             raise Unauthorized("user_hash does not match external_id.", code="invalid_user_hash")
+        verified = True
     contact = await contacts.upsert(
         session,
         app_id=app.id,
-        external_id=body.external_id,
+        external_id=external_id,
         name=body.name,
         email=body.email,
         language=body.language,
+        verified=verified,
     )
     token = await _issue(session, settings, app.id, "contact", contact.id)
     await commit(session, broker)

@@ -47,7 +47,8 @@ class ContactBrief(Out):
 
 class WidgetSessionIn(In):
     app_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    external_id: ExternalId
+    #: absent: a new anonymous visitor with a server-assigned, unguessable id
+    external_id: ExternalId | None = None
     name: OptName | None = None
     email: EmailStr | None = None
     language: Language | None = None

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.contacts.models import Contact
 from relaydesk.db import new_id
-from relaydesk.errors import NotFound
+from relaydesk.errors import NotFound, Unauthorized
 
 
 def normalize_language(tag: str | None) -> str | None:
@@ -50,19 +50,40 @@ async def upsert(
     name: str | None = None,
     email: str | None = None,
     language: str | None = None,
+    verified: bool = True,
 ) -> Contact:
-    """The contact with this external id, created or updated with the given fields."""
+    """The contact with this external id, created or updated with the given fields.
+
+    ``verified``: the caller vouches for the identity (the app's API, a valid user_hash).
+    An unverified caller gets a contact only if it is new or was never verified
+    (401 ``identity_verification_required`` otherwise), and changes none of its profile
+    but the language.
+    """
     query = select(Contact).where(Contact.app_id == app_id, Contact.external_id == external_id)
     contact = await session.scalar(query)
+    fresh = False
     if contact is None:
-        contact = Contact(id=new_id("ct"), app_id=app_id, external_id=external_id, metadata_={})
+        contact = Contact(
+            id=new_id("ct"), app_id=app_id, external_id=external_id, metadata_={}, verified=verified
+        )
         try:
             async with session.begin_nested():
                 session.add(contact)
         except IntegrityError:  # created concurrently: use that one
             contact = await session.scalar(query)
             assert contact is not None
-    update(contact, {"name": name, "email": email, "language": language})
+        else:
+            fresh = True
+    if verified or fresh:
+        contact.verified = contact.verified or verified
+        update(contact, {"name": name, "email": email, "language": language})
+    elif contact.verified:
+        raise Unauthorized(
+            "This contact's identity is verified: a widget session for it needs its user_hash.",
+            code="identity_verification_required",
+        )
+    else:
+        update(contact, {"language": language})
     await session.flush()
     return contact
 

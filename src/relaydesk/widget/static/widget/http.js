@@ -2,7 +2,7 @@
 
 import { APP_ID, BASE, KEY, settings } from "./config.js";
 import { S } from "./state.js";
-import { randomId, store } from "./util.js";
+import { store } from "./util.js";
 
 class ApiError extends Error {
   constructor(status, body) {
@@ -38,20 +38,19 @@ export async function request(method, path, body, retried) {
   return data;
 }
 
+/** The site's user id, or this device's anonymous visitor id (assigned by the server on
+ * the first visit, so nobody can guess it); null before the first visit. */
 function visitorId() {
   const user = settings.user || {};
   if (user.externalId || user.userId) return String(user.externalId || user.userId);
-  let id = store.get(KEY + "visitor");
-  if (!id) {
-    id = "visitor-" + randomId();
-    store.set(KEY + "visitor", id);
-  }
-  return id;
+  return store.get(KEY + "visitor") || null;
 }
 
 export async function startSession() {
   const user = settings.user || {};
-  const body = { app_id: APP_ID, external_id: visitorId() };
+  const body = { app_id: APP_ID };
+  const known = visitorId();
+  if (known) body.external_id = known;
   if (user.name) body.name = String(user.name);
   if (user.email) body.email = String(user.email);
   if (user.language || settings.language) body.language = String(user.language || settings.language);
@@ -60,5 +59,6 @@ export async function startSession() {
   const data = await request("POST", "/api/v1/widget/session", body);
   S.token = data.token;
   S.contact = data.contact;
+  if (!known) store.set(KEY + "visitor", data.contact.external_id);
   return data;
 }
