@@ -21,6 +21,12 @@ def test_a_route_whose_body_the_sweep_has_no_example_of_fails_it() -> None:
         id_routes([*KNOWN, new])
 
 
+def test_a_socket_route_with_an_id_fails_it() -> None:
+    new = Operation("WS", "/api/v1/ws/{conversation_id}")
+    with pytest.raises(AssertionError, match="WebSocket routes with ids"):
+        id_routes([*KNOWN, new])
+
+
 def test_a_public_file_route_that_went_away_fails_it() -> None:
     with pytest.raises(AssertionError, match="stale PUBLIC_FILES"):
         id_routes(KNOWN[1:])
