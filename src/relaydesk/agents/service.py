@@ -20,8 +20,13 @@ from relaydesk.security import hash_password
 
 
 async def get(session: AsyncSession, *, app_id: str, agent_id: str) -> Agent:
-    agent = await session.get(Agent, agent_id)
-    if agent is None or agent.app_id != app_id or agent.deleted_at is not None:
+    """The app's agent (not deleted), else 404 (found by id and app in one statement)."""
+    agent = await session.scalar(
+        select(Agent).where(
+            Agent.id == agent_id, Agent.app_id == app_id, Agent.deleted_at.is_(None)
+        )
+    )
+    if agent is None:
         raise NotFound("No such agent.")
     return agent
 

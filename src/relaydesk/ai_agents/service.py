@@ -124,8 +124,13 @@ async def check_with_provider(
 
 
 async def get(session: AsyncSession, *, app_id: str, ai_agent_id: str) -> AIAgent:
-    ai_agent = await session.get(AIAgent, ai_agent_id)
-    if ai_agent is None or ai_agent.app_id != app_id or ai_agent.deleted_at is not None:
+    """The app's AI agent (not deleted), else 404 (found by id and app in one statement)."""
+    ai_agent = await session.scalar(
+        select(AIAgent).where(
+            AIAgent.id == ai_agent_id, AIAgent.app_id == app_id, AIAgent.deleted_at.is_(None)
+        )
+    )
+    if ai_agent is None:
         raise NotFound("No such AI agent.")
     return ai_agent
 

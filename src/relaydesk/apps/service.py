@@ -80,8 +80,12 @@ async def list_api_keys(session: AsyncSession, *, app_id: str) -> list[ApiKey]:
 
 
 async def delete_api_key(session: AsyncSession, *, app_id: str, key_id: str) -> None:
-    key = await session.get(ApiKey, key_id)
-    if key is None or key.app_id != app_id or key.revoked_at is not None:
+    key = await session.scalar(
+        select(ApiKey).where(
+            ApiKey.id == key_id, ApiKey.app_id == app_id, ApiKey.revoked_at.is_(None)
+        )
+    )
+    if key is None:
         raise NotFound("No such API key.")
     key.revoked_at = utcnow()
     await session.flush()

@@ -26,8 +26,11 @@ def normalize_language(tag: str | None) -> str | None:
 
 
 async def get(session: AsyncSession, *, app_id: str, contact_id: str) -> Contact:
-    contact = await session.get(Contact, contact_id)
-    if contact is None or contact.app_id != app_id:
+    """The app's contact, else 404 (found by id and app in one statement)."""
+    contact = await session.scalar(
+        select(Contact).where(Contact.id == contact_id, Contact.app_id == app_id)
+    )
+    if contact is None:
         raise NotFound("No such contact.")
     return contact
 

@@ -52,8 +52,10 @@ def validate(body: MessageIn, settings: Settings) -> None:
 
 
 async def get(session: AsyncSession, *, conversation_id: str, message_id: str) -> Message:
-    message = await session.scalar(select(Message).where(Message.id == message_id))
-    if message is None or message.conversation_id != conversation_id:
+    message = await session.scalar(
+        select(Message).where(Message.id == message_id, Message.conversation_id == conversation_id)
+    )
+    if message is None:
         raise NotFound("No such message.")
     return message
 

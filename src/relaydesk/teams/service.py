@@ -15,8 +15,9 @@ from relaydesk.teams.schemas import TeamOut
 
 
 async def get(session: AsyncSession, *, app_id: str, team_id: str) -> Team:
-    team = await session.get(Team, team_id)
-    if team is None or team.app_id != app_id:
+    """The app's team, else 404 (found by id and app in one statement)."""
+    team = await session.scalar(select(Team).where(Team.id == team_id, Team.app_id == app_id))
+    if team is None:
         raise NotFound("No such team.")
     return team
 

@@ -72,15 +72,15 @@ async def download(
     token: Annotated[str | None, Query(max_length=200)] = None,
 ) -> FileResponse:
     """The file: for anyone with a valid signed URL, else for the app's staff and uploader."""
-    row = await session.get(Upload, upload_id[:40])
+    row_id = upload_id[:40]
     signed_problem = ""
     if exp is not None or sig is not None:
         ok, signed_problem = service.signature_valid(box, upload_id, exp or "", sig or "")
-        if ok and (row is None or row.name != name):
-            raise NotFound("No such file.")
         if ok:
-            assert row is not None
-            return _file_response(settings, row)
+            signed = await service.get_signed(session, upload_id=row_id, name=name)
+            if signed is None:
+                raise NotFound("No such file.")
+            return _file_response(settings, signed)
     principal = await resolve_token(session, settings, bearer_token(request) or token)
     if principal is None:
         if signed_problem == "url_expired":
@@ -88,11 +88,14 @@ async def download(
         if signed_problem:
             raise Forbidden("This link's signature is not valid.", code="invalid_signature")
         raise Unauthorized("A signed URL or a valid token is required.", code="invalid_token")
-    if row is None or row.app_id != principal.app_id or row.name != name:
-        raise NotFound("No such file.")
-    if principal.kind == "contact" and not (
-        row.uploader_type == "contact" and row.uploader_id == principal.id
-    ):
+    row = await service.get_visible(
+        session,
+        app_id=principal.app_id or "",
+        upload_id=row_id,
+        name=name,
+        contact_id=principal.own_contact_id,
+    )
+    if row is None:
         raise NotFound("No such file.")
     return _file_response(settings, row)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import UploadFile
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.config import Settings
@@ -152,6 +153,23 @@ def signature_valid(box: SecretBox, upload_id: str, exp: str, sig: str) -> tuple
     if expires < time.time():
         return False, "url_expired"
     return True, ""
+
+
+async def get_signed(session: AsyncSession, *, upload_id: str, name: str) -> Upload | None:
+    """The file a valid signed URL names (the signature is the permission)."""
+    return await session.scalar(select(Upload).where(Upload.id == upload_id, Upload.name == name))
+
+
+async def get_visible(
+    session: AsyncSession, *, app_id: str, upload_id: str, name: str, contact_id: str | None
+) -> Upload | None:
+    """The app's file, found by id and app in one statement (a contact's: only its own)."""
+    query = select(Upload).where(
+        Upload.id == upload_id, Upload.name == name, Upload.app_id == app_id
+    )
+    if contact_id is not None:
+        query = query.where(Upload.uploader_type == "contact", Upload.uploader_id == contact_id)
+    return await session.scalar(query)
 
 
 async def store(
