@@ -16,6 +16,7 @@ import pytest
 
 from tests.support import (
     Api,
+    PrivateRedis,
     Server,
     create_postgres_database,
     drop_postgres_database,
@@ -85,6 +86,16 @@ def redis_url() -> str:
     if not REDIS_URL:
         pytest.skip("Redis tests need RELAYDESK_TEST_REDIS_URL")
     return REDIS_URL
+
+
+@pytest.fixture()
+def private_redis() -> Iterator[PrivateRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server")
+    r = PrivateRedis()
+    r.start()
+    yield r
+    r.kill()
 
 
 CHROMIUM_ARGS = [

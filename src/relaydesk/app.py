@@ -141,7 +141,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(
-        BodySizeLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes
+        BodySizeLimit,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.upload_max_bytes,
+        timeout_s=settings.request_body_timeout_s,
     )
     app.add_middleware(RefuseNul)
     # CORS by app (the widget runs on customers' sites; bearer tokens, never cookies) and

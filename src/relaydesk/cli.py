@@ -35,6 +35,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from relaydesk.app import create_app
+    from relaydesk.serving import uvicorn_options
 
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     # relaydesk's own loggers (workers, routing, connectors) go where uvicorn's go
@@ -70,6 +71,8 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         # on SIGTERM: stop accepting, let requests in flight finish for this long, then
         # stop the workers (their running turns are handed back at once)
         timeout_graceful_shutdown=settings.shutdown_grace_s,
+        # slow clients, keep-alive, head and WebSocket frame sizes
+        **uvicorn_options(settings),
     )
 
 

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     # rate limits, "<requests>/<seconds>" ("0/60" = off); shared through Redis when set
     rate_limit_login: str = "20/60"  # per email and client address
     rate_limit_login_address: str = "100/60"  # per client address, any emails (spraying)
+    # slow clients: a connection must send its request line and headers within this...
+    request_header_timeout_s: float = 10.0
+    request_body_timeout_s: float = 120.0  # ...and its whole body within this (else 408)
+    keep_alive_s: float = 5.0  # an idle keep-alive connection is closed after this
+
     rate_limit_widget_session: str = "60/60"  # per client address
     rate_limit_contact: str = "300/60"  # per contact, any request with a contact token
 

@@ -1,18 +1,17 @@
-"""ASGI middleware for request limits: 413 for bodies over the configured limit, 400 for a
-NUL character in the path or query (PostgreSQL cannot store or compare text holding one)."""
+"""ASGI middleware for request limits: 413 for bodies over the configured limit, 408 for
+bodies too slow to arrive, 400 for a NUL character in the path or query (PostgreSQL cannot
+store or compare text holding one)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from relaydesk.errors import error_body
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class RefuseNul:
@@ -47,71 +46,110 @@ def _has_nul(scope: Scope) -> bool:
     return "\x00" in scope.get("path", "") or b"%00" in query.lower() or b"\x00" in query
 
 
-class BodySizeLimit:
-    """Reject bodies larger than ``limit`` bytes (``upload_limit`` under the upload path)."""
+class _BodyRefused(StarletteHTTPException):
+    """Raised from ``receive``: an HTTPException, so FastAPI's body parsing re-raises it and
+    the error handler answers it in the error shape (an ``Exception`` would become a 400)."""
 
-    def __init__(self, app: ASGIApp, *, limit: int, upload_limit: int) -> None:
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(status_code, message, headers={"Connection": "close"})
+
+
+class BodySizeLimit:
+    """Reject bodies larger than ``limit`` bytes (``upload_limit`` under the upload path),
+    and bodies that take longer than ``timeout_s`` to arrive (408).
+
+    A declared ``Content-Length`` over the limit is refused before anything is read; a
+    chunked body is counted as the application reads it and refused at the first chunk past
+    the limit. A response to a request whose body was not read to the end closes the
+    connection, so an endless body sent to a route that ignores it stops there too.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int, upload_limit: int, timeout_s: float) -> None:
         self.app = app
         self.limit = limit
         self.upload_limit = upload_limit
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope.get("path", "")
+        upload = str(scope.get("path", "")).startswith("/api/v1/uploads")
         # multipart framing adds a little on top of the file itself
-        limit = self.upload_limit + 64 * 1024 if path.startswith("/api/v1/uploads") else self.limit
+        limit = self.upload_limit + MULTIPART_SLACK if upload else self.limit
         headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
-        if length is not None:
-            try:
-                too_big = int(length) > limit
-            except ValueError:
-                too_big = False
-            if too_big:
-                await self._reject(send, limit, upload=path.startswith("/api/v1/uploads"))
-                return
-
+        length = _int_or_none(headers.get(b"content-length"))
+        if length is not None and length > limit:
+            await _reject(send, 413, _too_large_message(limit, upload))
+            return
+        has_body = bool(length) or b"chunked" in headers.get(b"transfer-encoding", b"").lower()
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
         received = 0
+        body_done = not has_body
         started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise _BodyRefused(
+                    408, f"The request body did not arrive within {self.timeout_s:g} s."
+                ) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if received > limit:
-                    raise _TooLarge
+                    raise _BodyRefused(413, _too_large_message(limit, upload))
+            else:
+                body_done = True
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                if not body_done:  # the rest of the body is not worth waiting for
+                    message = {**message, "headers": [*message.get("headers", []), _CLOSE]}
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
+        except _BodyRefused as exc:  # raised where no exception handler answered it
             if not started:
-                await self._reject(send, limit, upload=path.startswith("/api/v1/uploads"))
+                await _reject(send, exc.status_code, str(exc.detail))
 
-    @staticmethod
-    async def _reject(send: Send, limit: int, *, upload: bool = False) -> None:
-        message = (
-            f"The file is larger than the upload limit ({_human(limit - 64 * 1024)})."
-            if upload
-            else f"The request body is larger than {limit} bytes."
-        )
-        body = json.dumps(error_body("payload_too_large", message)).encode()
-        headers: list[Any] = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+
+MULTIPART_SLACK = 64 * 1024
+_CLOSE = (b"connection", b"close")
+_CODES = {408: "request_timeout", 413: "payload_too_large"}
+
+
+def _int_or_none(value: bytes | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _too_large_message(limit: int, upload: bool) -> str:
+    if upload:
+        return f"The file is larger than the upload limit ({_human(limit - MULTIPART_SLACK)})."
+    return f"The request body is larger than {limit} bytes."
+
+
+async def _reject(send: Send, status: int, message: str) -> None:
+    body = json.dumps(error_body(_CODES[status], message)).encode()
+    headers: list[Any] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        _CLOSE,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _human(size: int) -> str:
