@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--postgres-url", default=DEFAULT_PG)
     parser.add_argument(
-        "--redis-url", default=os.environ.get("RELAYDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+        "--redis-url",
+        default=os.environ.get("RELAYDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
     )
     args = parser.parse_args(argv)
     load = soak.Load(

@@ -61,7 +61,10 @@ def test_a_declared_oversized_body_is_refused_before_any_of_it_is_read(
     server: Server, api: Api
 ) -> None:
     auth = {"Authorization": f"Bearer {api.token}"}
-    for path, kind in (("/api/v1/conversations", "application/json"), ("/api/v1/uploads", MULTIPART)):
+    for path, kind in (
+        ("/api/v1/conversations", "application/json"),
+        ("/api/v1/uploads", MULTIPART),
+    ):
         first = head("POST", path, {**auth, "Content-Type": kind, "Content-Length": str(ENDLESS)})
         got = exchange(server.port, first)  # not one byte of the body is sent
         _refused(got, 413, "payload_too_large")
