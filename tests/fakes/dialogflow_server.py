@@ -6,8 +6,6 @@ In-process (tests)::
         key = fake.service_account("my-proj")          # JSON key whose token_uri is the fake
         fake.script_es(text="hi", response={...})        # canned answers, keyed by text / event
         fake.fail_next(2, status=500); fake.slow_next(1, 3.0); fake.revoke_tokens()
-        fake.fail_next(9, status=429, retry_after=1, match="hi")  # only detectIntent of "hi"
-        fake.garble_next(1, b"<html>"); fake.refuse_connections(); fake.accept_connections()
         fake.requests                                     # the request log
 
 Standalone: ``python -m tests.fakes.dialogflow_server --port 8911 --write-key key.json``.
@@ -35,15 +33,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
-from tests.fakes.refusable import RefusableServer
 
 # --- the wire examples (shared/reference/wire, checked against the Dialogflow protos) -------
 
@@ -177,33 +173,33 @@ def _b64url_decode(part: str) -> bytes:
 
 
 class FakeHTTPServer:
-    """A threaded HTTP server on 127.0.0.1 with a request log, faults and a control API.
-
-    Faults are consumed oldest first, one per API call; a fault with ``match`` applies only
-    to calls whose key (the utterance the subclass reads from the request) equals it, so a
-    test can fail one utterance while everything else is answered.
-    """
+    """A threaded HTTP server on 127.0.0.1 with a request log, faults and a control API."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.lock = threading.RLock()
         self.requests: list[dict[str, Any]] = []
         self._faults: list[dict[str, Any]] = []
-        self._server = RefusableServer(host, port, _Handler, fake=self)
+        self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         """Base URL, e.g. ``http://127.0.0.1:54321``."""
-        host, port = self._server.address
+        host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
     def start(self) -> FakeHTTPServer:
         """Serve in a daemon thread."""
-        self._server.start()
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        self._server.stop()
+        self._httpd.shutdown()
+        self._httpd.server_close()
 
     def __enter__(self) -> FakeHTTPServer:
         return self.start()
@@ -213,65 +209,32 @@ class FakeHTTPServer:
 
     def serve_forever(self) -> None:
         """Serve in the current thread (standalone use)."""
-        self._server.serve_forever()
-
-    def refuse_connections(self) -> None:
-        """Nothing listens on the port until :meth:`accept_connections` (connection refused)."""
-        self._server.refuse()
-
-    def accept_connections(self) -> None:
-        """Listen on the same port again (state, scripts and log are kept)."""
-        self._server.accept()
+        self._httpd.serve_forever()
 
     # faults ---------------------------------------------------------------------------------
 
-    def fail_next(
-        self,
-        count: int,
-        status: int = 500,
-        retry_after: int | None = None,
-        *,
-        match: str | None = None,
-    ) -> None:
+    def fail_next(self, count: int, status: int = 500, retry_after: int | None = None) -> None:
         """The next ``count`` API calls answer HTTP ``status`` (with ``Retry-After``)."""
-        fault: dict[str, Any] = {"status": status, "count": count}
-        if retry_after is not None:
-            fault["retry_after"] = retry_after
-        self._add_fault(fault, match)
-
-    def slow_next(self, count: int, delay: float, *, match: str | None = None) -> None:
-        """The next ``count`` API calls wait ``delay`` seconds before answering."""
-        self._add_fault({"delay": delay, "count": count}, match)
-
-    def garble_next(self, count: int, body: bytes, *, match: str | None = None) -> None:
-        """The next ``count`` API calls answer 200 with ``body`` (not what the API sends)."""
-        self._add_fault({"raw": body, "count": count}, match)
-
-    def _add_fault(self, fault: dict[str, Any], match: str | None) -> None:
-        if match is not None:
-            fault["match"] = match
         with self.lock:
+            fault: dict[str, Any] = {"status": status, "count": count}
+            if retry_after is not None:
+                fault["retry_after"] = retry_after
             self._faults.append(fault)
 
-    def take_fault(self, key: str | None = None) -> dict[str, Any] | None:
-        """Consume one unit of the oldest pending fault that applies to a call with ``key``."""
+    def slow_next(self, count: int, delay: float) -> None:
+        """The next ``count`` API calls wait ``delay`` seconds before answering."""
         with self.lock:
-            self._faults = [f for f in self._faults if f["count"] > 0]
-            for fault in self._faults:
-                if fault.get("match") in (None, key):
-                    fault["count"] -= 1
-                    return dict(fault)
-            return None
+            self._faults.append({"delay": delay, "count": count})
 
-    @staticmethod
-    def fault_answer(fault: dict[str, Any]) -> tuple[int, Any, dict[str, str]] | None:
-        """The answer a status or garbled-body fault gives (None: answer normally)."""
-        if "raw" in fault:
-            return 200, fault["raw"], {}
-        if "status" in fault:
-            extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
-            return fault["status"], {"error": "injected fault"}, extra
-        return None
+    def take_fault(self) -> dict[str, Any] | None:
+        """Consume one unit of the oldest pending fault."""
+        with self.lock:
+            while self._faults and self._faults[0]["count"] <= 0:
+                self._faults.pop(0)
+            if not self._faults:
+                return None
+            self._faults[0]["count"] -= 1
+            return dict(self._faults[0])
 
     def clear(self) -> None:
         """Forget requests and faults."""
@@ -370,13 +333,6 @@ _CX_DETECT = re.compile(
     r"^/v3/(?P<a>projects/(?P<p>[^/]+)/locations/[^/]+/agents/[^/]+)"
     r"(?:/environments/(?P<env>[^/]+))?/sessions/(?P<s>[^/:]+):detectIntent$"
 )
-
-
-def _utterance(body: Any) -> str | None:
-    """The text a detectIntent body asks about (None for events and other calls)."""
-    query = body.get("queryInput") if isinstance(body, dict) else None
-    text = query.get("text") if isinstance(query, dict) else None
-    return text.get("text") if isinstance(text, dict) else None
 
 
 def _gerror(code: int, status: str, message: str) -> dict[str, Any]:
@@ -545,19 +501,14 @@ class FakeDialogflow(FakeHTTPServer):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        self.log(
-            {"method": method, "path": path, "headers": headers, "body": body, "at": time.time()}
-        )
-        fault = self.take_fault(_utterance(body))
+        self.log({"method": method, "path": path, "headers": headers, "body": body})
+        fault = self.take_fault()
         if fault and "delay" in fault:
             time.sleep(fault["delay"])
         elif fault and "status" in fault:
             code = fault["status"]
             status_name = {429: "RESOURCE_EXHAUSTED", 503: "UNAVAILABLE"}.get(code, "INTERNAL")
-            _, _, extra = self.fault_answer(fault) or (0, None, {})
-            return code, _gerror(code, status_name, "injected fault"), extra
-        elif fault:
-            return self.fault_answer(fault) or (500, {}, {})
+            return code, _gerror(code, status_name, "injected fault"), {}
         email = self._bearer_owner(headers.get("authorization", ""))
         if email is None:
             return (

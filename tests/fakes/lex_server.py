@@ -8,8 +8,6 @@ In-thread use::
     with FakeLex() as lex:
         lex.script("hello", v2=[{"contentType": "PlainText", "content": "hi"}])
         lex.fail_next(2, status=429, error_type="ThrottlingException")
-        lex.fail_next(9, status=429, retry_after=1, match="hi")  # only calls saying "hi"
-        lex.garble_next(1, b"<html>"); lex.slow_next(1, 5.0); lex.refuse_connections()
         ... endpoint_url=lex.url, access_key_id=lex.access_key_id, ...
         lex.requests  # every recorded request
 
@@ -31,15 +29,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-
-from tests.fakes.refusable import TrackingHTTPServer
 
 ACCESS_KEY_ID = "AKIAFAKELEX000000001"
 SECRET_ACCESS_KEY = "fakeLexSecretKey/0000000000000000000000"
@@ -387,10 +383,6 @@ class Fault:
     error_type: str
     message: str
     only: str | None  # "runtime", "models" or None for every Lex call
-    match: str | None = None  # only calls with this text / inputText (any case)
-    retry_after: int | None = None  # sent as Retry-After
-    raw: bytes | None = None  # answer 200 with this body instead of an error
-    delay_s: float = 0.0  # answer normally, this late, instead of an error
 
 
 @dataclass
@@ -421,14 +413,11 @@ class Recorded:
 class LexApiError(Exception):
     """An AWS error answer: HTTP status, ``x-amzn-ErrorType`` and JSON body."""
 
-    def __init__(
-        self, status: int, error_type: str, message: str, retry_after: int | None = None
-    ) -> None:
+    def __init__(self, status: int, error_type: str, message: str) -> None:
         super().__init__(message)
         self.status = status
         self.error_type = error_type
         self.message = message
-        self.retry_after = retry_after
 
 
 _V2_RUNTIME = re.compile(
@@ -474,7 +463,7 @@ class FakeLex:
         self.run_only_keys = {RUN_ONLY_ACCESS_KEY_ID}
         self._lock = threading.RLock()
         self._stop = threading.Event()
-        self._server: TrackingHTTPServer | None = None
+        self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.reset()
 
@@ -532,23 +521,10 @@ class FakeLex:
         error_type: str = "ThrottlingException",
         message: str = "Rate exceeded",
         only: str | None = None,
-        match: str | None = None,
-        retry_after: int | None = None,
     ) -> None:
-        """Answer the next ``count`` Lex calls (optionally only runtime/models, or only those
-        sending the text ``match``) with an error (and a ``Retry-After``)."""
+        """Answer the next ``count`` Lex calls (optionally only runtime/models) with an error."""
         with self._lock:
-            self.faults.append(Fault(count, status, error_type, message, only, match, retry_after))
-
-    def garble_next(self, count: int, body: bytes, *, match: str | None = None) -> None:
-        """Answer the next ``count`` runtime calls (sending ``match``) 200 with ``body``."""
-        with self._lock:
-            self.faults.append(Fault(count, 200, "", "", "runtime", match, raw=body))
-
-    def slow_next(self, count: int, seconds: float, *, match: str | None = None) -> None:
-        """Answer the next ``count`` runtime calls (sending ``match``) ``seconds`` late."""
-        with self._lock:
-            self.faults.append(Fault(count, 200, "", "", "runtime", match, delay_s=seconds))
+            self.faults.append(Fault(count, status, error_type, message, only))
 
     def set_delay(self, seconds: float, count: int | None = None) -> None:
         """Delay the next ``count`` answers (all when None) by ``seconds``."""
@@ -576,7 +552,8 @@ class FakeLex:
             lex = fake
 
         self._stop.clear()
-        self._server = TrackingHTTPServer((self.host, self.port), Handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="fake-lex", daemon=True
@@ -590,16 +567,7 @@ class FakeLex:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-            self._server.close_connections()
             self._server = None
-
-    def refuse_connections(self) -> None:
-        """Nothing listens on the port until :meth:`accept_connections` (connection refused)."""
-        self.stop()
-
-    def accept_connections(self) -> None:
-        """Listen on the same port again (bots, scripts and the log are kept)."""
-        self.start()
 
     def __enter__(self) -> FakeLex:
         return self.start()
@@ -609,13 +577,11 @@ class FakeLex:
 
     # --- request handling ---
 
-    def _take_fault(self, service: str, text: Any = None) -> Fault | None:
-        key = text.strip().lower() if isinstance(text, str) else None
+    def _take_fault(self, service: str) -> Fault | None:
         with self._lock:
             for fault in self.faults:
                 kind = "models" if service.startswith("models") else "runtime"
-                wanted = None if fault.match is None else fault.match.strip().lower()
-                if fault.remaining > 0 and fault.only in (None, kind) and wanted in (None, key):
+                if fault.remaining > 0 and fault.only in (None, kind):
                     fault.remaining -= 1
                     return fault
             self.faults = [f for f in self.faults if f.remaining > 0]
@@ -1027,14 +993,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:  # noqa: N802
         self._handle("DELETE")
 
-    def _send(
-        self,
-        status: int,
-        body: Any,
-        error_type: str | None = None,
-        retry_after: int | None = None,
-    ) -> None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    def _send(self, status: int, body: Any, error_type: str | None = None) -> None:
+        data = json.dumps(body).encode()
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -1042,8 +1002,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("x-amzn-RequestId", f"fake-{time.monotonic_ns()}")
             if error_type:
                 self.send_header("x-amzn-ErrorType", error_type)
-            if retry_after is not None:
-                self.send_header("Retry-After", str(retry_after))
             self.end_headers()
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
@@ -1097,15 +1055,9 @@ class _Handler(BaseHTTPRequestHandler):
                 raise LexApiError(404, "UnknownOperationException", f"No route for {method} {path}")
             if not isinstance(body, dict):
                 raise LexApiError(400, "SerializationException", "Body is not a JSON object")
-            fault = lex._take_fault(service, rec.text)
-            if fault is not None and fault.raw is not None:
-                self._send(200, fault.raw)
-                return
-            if fault is not None and fault.delay_s:
-                if lex._stop.wait(fault.delay_s):
-                    return
-            elif fault is not None:
-                raise LexApiError(fault.status, fault.error_type, fault.message, fault.retry_after)
+            fault = lex._take_fault(service)
+            if fault is not None:
+                raise LexApiError(fault.status, fault.error_type, fault.message)
             delay = lex._take_delay()
             if delay and lex._stop.wait(delay):
                 return
@@ -1115,10 +1067,7 @@ class _Handler(BaseHTTPRequestHandler):
         except LexApiError as err:
             rec.status = err.status
             self._send(
-                err.status,
-                {"__type": err.error_type, "message": err.message},
-                err.error_type,
-                err.retry_after,
+                err.status, {"__type": err.error_type, "message": err.message}, err.error_type
             )
 
 

@@ -6,8 +6,6 @@ In-process (tests)::
         bot.script(text="hi", reply=[{"message": "Hello"}])    # or event="WELCOME"
         bot.script(text="raw", raw_body=b"not json")             # a broken answer
         bot.fail_next(2, status=503); bot.slow_next(1, 2.0)
-        bot.fail_next(9, status=429, retry_after=1, match="hi")  # only calls saying "hi"
-        bot.garble_next(1, b"<html>"); bot.refuse_connections(); bot.accept_connections()
         bot.requests                                             # the request log
         # bot.hook_url is the URL to configure
 
@@ -102,11 +100,12 @@ class FakeWebhookBot(FakeHTTPServer):
         )
         if path != HOOK_PATH or method != "POST":
             return 404, {"error": "not found"}, {}
-        fault = self.take_fault(body.get("message") if isinstance(body, dict) else None)
+        fault = self.take_fault()
         if fault and "delay" in fault:
             time.sleep(fault["delay"])
-        elif fault:
-            return self.fault_answer(fault) or (500, {}, {})
+        elif fault and "status" in fault:
+            extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
+            return fault["status"], {"error": "injected fault"}, extra
         for name, value in self.required_headers.items():
             if headers.get(name) != value:
                 return 401, {"error": f"missing or wrong {name}"}, {}

@@ -1,13 +1,8 @@
 """The base both Lex connectors share: boto3 clients, error mapping and the thread hop.
 
-boto3 clients are made once per connector, with explicit timeouts, and are called in the
-provider threads (``ai_agents.blocking``). The runtime clients (RecognizeText, PostText) make
-exactly one HTTP call per turn attempt (botocore's own retries are off): the durable turn
-queue does the retrying, so a throttled call waits for Lex's ``Retry-After``, each attempt
-is counted once (``RELAYDESK_TURN_MAX_ATTEMPTS`` calls at most), and a turn's time is bounded
-by the queue's backoff instead of botocore's (up to 20 s a sleep, invisible to the queue). The
-model clients (name resolution, validation when an AI agent is saved) keep a few bounded
-botocore retries (standard mode, at most 3 attempts): a save cannot be retried later.
+boto3 clients are made once per connector, with explicit timeouts and few botocore retries
+(``max_attempts: 2``, standard mode: at most 3 attempts; the durable turn queue does the
+real retrying), and are called in the provider threads (``ai_agents.blocking``).
 """
 
 from __future__ import annotations
@@ -34,7 +29,6 @@ from relaydesk.ai_agents.base import (
     ConnectorError,
     PermanentError,
     TransientError,
-    retry_after_seconds,
 )
 from relaydesk.ai_agents.blocking import run_blocking
 from relaydesk.ai_agents.lex.config import _LexConfigBase
@@ -71,23 +65,8 @@ _TRANSIENT_CODES = {
     "RequestTimeoutException",
 }
 
-#: clients whose calls are turns: one HTTP call per turn attempt (the queue retries)
-_RUNTIME_SERVICES = frozenset({"lexv2-runtime", "lex-runtime"})
-
 _SESSION_LOCK = threading.Lock()
 _SESSION: list[boto3.session.Session] = []
-
-
-def _retries(service: str) -> dict[str, Any]:
-    """botocore's retry config of a client: none for turns, a few for the model API."""
-    if service in _RUNTIME_SERVICES:
-        return {"total_max_attempts": 1, "mode": "standard"}
-    return {"max_attempts": 2, "mode": "standard"}
-
-
-def malformed(label: str, action: str, why: str) -> TransientError:
-    """A 2xx answer that is not what the API sends (a proxy's page, a truncated body)."""
-    return TransientError(f"{label} answered {action} with a malformed body: {why}")
 
 
 def _boto_session() -> boto3.session.Session:
@@ -136,7 +115,7 @@ class _LexConnector(Connector, Generic[C]):
                     config=BotoConfig(
                         connect_timeout=self.cfg.connect_timeout_s,
                         read_timeout=self.cfg.read_timeout_s,
-                        retries=_retries(service),
+                        retries={"max_attempts": 2, "mode": "standard"},
                         max_pool_connections=32,
                         user_agent_extra="relaydesk",
                     ),
@@ -172,11 +151,8 @@ class _LexConnector(Connector, Generic[C]):
                 )
                 return PermanentError(self._scrub(text))
             if status == 429 or status >= 500 or code in _TRANSIENT_CODES:
-                headers = (exc.response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
-                return TransientError(
-                    self._scrub(f"{self.label} {action} failed (HTTP {status}, {detail})"),
-                    retry_after_s=retry_after_seconds(headers.get("retry-after")),
-                )
+                text = f"{self.label} {action} failed (HTTP {status}, {detail}), retries exhausted"
+                return TransientError(self._scrub(text))
             if code in _NOT_FOUND_CODES:
                 return PermanentError(self._scrub(f"{self.label} {action}: not found: {detail}"))
             return PermanentError(

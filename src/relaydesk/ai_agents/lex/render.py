@@ -51,34 +51,6 @@ def _card(c: dict[str, Any], subtitle_key: str) -> dict[str, Any]:
     )
 
 
-def v2_problem(resp: dict[str, Any]) -> str | None:
-    """Why a RecognizeText answer is not one Lex sends, or None.
-
-    botocore parses a body that is not JSON (a proxy's error page with status 200) as an
-    empty answer, and drops members of the wrong type: either would be an empty reply.
-    """
-    if not isinstance(resp.get("sessionState"), dict):
-        return "no sessionState"
-    messages = resp.get("messages")
-    if messages is None:
-        return None
-    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
-        return "messages is not a list of objects"
-    if any(not isinstance(m.get("content", ""), str) for m in messages):
-        return "a message content is not a string"
-    return None
-
-
-def v1_problem(resp: dict[str, Any]) -> str | None:
-    """Why a PostText answer is not one Lex sends, or None (a body that is not JSON comes
-    out of botocore as ``{"message": <the body>}``: it must not be posted as the reply)."""
-    if not isinstance(resp.get("dialogState"), str):
-        return "no dialogState"
-    if not isinstance(resp.get("message", ""), str):
-        return "message is not a string"
-    return None
-
-
 def v2_messages(messages: list[dict[str, Any]]) -> list[BotMessage]:
     """Lex V2 ``messages[]`` in order; consecutive ImageResponseCards form one carousel."""
     out: list[BotMessage] = []
