@@ -118,7 +118,8 @@ def api_keys(w: World) -> None:
 
 
 def passwords(w: World) -> None:
-    """An admin's password, changed; wrong and refused ones; two sessions, one logged out."""
+    """An admin's password, changed (ending the old session); wrong and refused ones; a
+    session logged out."""
     first, second, wrong = (
         w.secret("password"),
         w.secret("new password"),
@@ -132,9 +133,11 @@ def passwords(w: World) -> None:
     w.api.ok(w.api.patch(f"/api/v1/agents/{admin['id']}", {"password": second}))
     assert_error(w.api.post("/api/v1/auth/login", {"email": email, "password": first}), 401)
     assert_error(w.api.post("/api/v1/auth/login", {"email": email, "password": wrong}), 401)
+    assert_error(w.client(old).get("/api/v1/agents/me"), 401)  # the new password ended it
     w.tokens["admin"] = _login(w, email, second, "second session token")
-    w.client(old).ok(w.client(old).post("/api/v1/auth/logout"), 204)
-    assert_error(w.client(old).get("/api/v1/agents/me"), 401)
+    spare = _login(w, email, second, "third session token")
+    w.client(spare).ok(w.client(spare).post("/api/v1/auth/logout"), 204)
+    assert_error(w.client(spare).get("/api/v1/agents/me"), 401)
     too_long = w.secret("refused password", "x" * 190 + secrets.token_hex(8))
     refused = w.api.post(
         "/api/v1/agents", {"email": "b@example.com", "name": "B", "password": too_long}
