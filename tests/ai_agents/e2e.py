@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PG_URL
+from tests.fakes.lex_server import FakeLex
 from tests.support import (
     Api,
     Server,
@@ -75,6 +76,21 @@ def humans(api: Api) -> dict[str, Any]:
     team = api.ok(api.post("/api/v1/teams", {"name": "Billing", "member_ids": [ben["id"]]}), 201)
     billing = ai_agent(api, "builtin", BILLING_DOC, name="Billing bot")
     return {"ann": ann, "ben": ben, "cy": cy, "team": team, "billing": billing}
+
+
+def lex_config(lex: FakeLex, **overrides: Any) -> dict[str, Any]:
+    cfg: dict[str, Any] = {
+        "access_key_id": lex.access_key_id,
+        "secret_access_key": lex.secret_access_key,
+        "region": "us-east-1",
+        "bot_name": "SupportBot",
+        "bot_alias": "prod",
+        "endpoint_url": lex.url,
+        "connect_timeout_s": 1,
+        "read_timeout_s": 8,
+    }
+    cfg.update(overrides)
+    return {k: v for k, v in cfg.items() if v is not None}
 
 
 def ai_agent(api: Api, kind: str, config: dict[str, Any], **fields: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.ai_agents.e2e import lex_config
 from tests.fakes import lex_server
 from tests.fakes.lex_server import FakeLex
 from tests.support import (
@@ -88,21 +89,6 @@ def api(rd_server: Server) -> Api:
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def lex_config(lex: FakeLex, **overrides: Any) -> dict[str, Any]:
-    cfg: dict[str, Any] = {
-        "access_key_id": lex.access_key_id,
-        "secret_access_key": lex.secret_access_key,
-        "region": "us-east-1",
-        "bot_name": "SupportBot",
-        "bot_alias": "prod",
-        "endpoint_url": lex.url,
-        "connect_timeout_s": 1,
-        "read_timeout_s": 8,
-    }
-    cfg.update(overrides)
-    return {k: v for k, v in cfg.items() if v is not None}
 
 
 def v1_config(lex: FakeLex, **overrides: Any) -> dict[str, Any]:

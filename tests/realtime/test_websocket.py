@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.realtime.wsclient import EventSocket, ws_url
+from tests.realtime.wsclient import EventSocket, closed_code, ws_url
 from tests.support import ADMIN_TOKEN, Api, Server, new_app, wait_until
 
 
@@ -194,15 +194,6 @@ def test_closed_sockets_release_their_subscription(api: Api, server: Server) -> 
         wait_until(lambda: metric(server, "relaydesk_ws_broker_subscriptions") == 0)
 
 
-def _closed_code(sock: Any) -> int:
-    """Read until the server closes the socket; its close code."""
-    with pytest.raises(ConnectionClosed) as info:
-        while True:
-            sock.recv(timeout=10)
-    assert info.value.rcvd is not None
-    return int(info.value.rcvd.code)
-
-
 def test_revoking_a_token_closes_its_open_sockets(api: Api, server: Server) -> None:
     # logout closes the socket opened with that agent token, not the agent's other sessions
     agent, _ = agent_client(api)
@@ -216,7 +207,7 @@ def test_revoking_a_token_closes_its_open_sockets(api: Api, server: Server) -> N
         assert json.loads(mine.recv(timeout=10))["type"] == "ready"
         assert json.loads(theirs.recv(timeout=10))["type"] == "ready"
         agent.ok(agent.post("/api/v1/auth/logout"), 204)
-        assert _closed_code(mine) == 4401
+        assert closed_code(mine) == 4401
         api.say(api.conversation()["id"], "still listening?")
         assert wait_for_frame(theirs, lambda f: f["type"] == "message.created")
     # a revoked API key's socket is closed
@@ -224,13 +215,13 @@ def test_revoking_a_token_closes_its_open_sockets(api: Api, server: Server) -> N
     with connect(ws_url(server.url, key["key"]), open_timeout=10) as sock:
         assert json.loads(sock.recv(timeout=10))["type"] == "ready"
         api.ok(api.delete(f"/api/v1/api-keys/{key['id']}"), 204)
-        assert _closed_code(sock) == 4401
+        assert closed_code(sock) == 4401
     # a deleted agent's sockets are closed, and the token no longer opens one
     gone, gone_agent = agent_client(api)
     with connect(ws_url(server.url, gone.token), open_timeout=10) as sock:
         assert json.loads(sock.recv(timeout=10))["type"] == "ready"
         api.ok(api.delete(f"/api/v1/agents/{gone_agent['id']}"), 204)
-        assert _closed_code(sock) == 4401
+        assert closed_code(sock) == 4401
     assert closed_with(ws_url(server.url, gone.token))[0] == 4401
 
 

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 
@@ -68,3 +70,12 @@ class EventSocket:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def closed_code(sock: Any) -> int:
+    """Read until the server closes the socket; its close code."""
+    with pytest.raises(ConnectionClosed) as info:
+        while True:
+            sock.recv(timeout=10)
+    assert info.value.rcvd is not None
+    return int(info.value.rcvd.code)
