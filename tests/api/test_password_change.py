@@ -6,11 +6,9 @@ import json
 import uuid
 from typing import Any
 
-import pytest
-from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.realtime.wsclient import ws_url
+from tests.realtime.wsclient import closed_code, ws_url
 from tests.support import Api, Server, assert_error
 
 OLD, NEW = "correct horse battery", "a brand new passphrase"
@@ -18,14 +16,6 @@ OLD, NEW = "correct horse battery", "a brand new passphrase"
 
 def _agent(api: Api, role: str = "agent") -> dict[str, Any]:
     return api.agent(f"{uuid.uuid4().hex[:8]}@example.com", password=OLD, role=role)
-
-
-def _closed_code(sock: Any) -> int:
-    with pytest.raises(ConnectionClosed) as info:
-        while True:
-            sock.recv(timeout=10)
-    assert info.value.rcvd is not None
-    return int(info.value.rcvd.code)
 
 
 def test_changing_ones_own_password_needs_the_current_one_and_ends_other_sessions(
@@ -49,7 +39,7 @@ def test_changing_ones_own_password_needs_the_current_one_and_ends_other_session
         assert json.loads(phone_socket.recv(timeout=10))["type"] == "ready"
         right = {"password": NEW, "current_password": OLD}
         assert laptop.ok(laptop.patch(path, right))["id"] == agent["id"]
-        assert _closed_code(phone_socket) == 4401  # the other session's socket closes
+        assert closed_code(phone_socket) == 4401  # the other session's socket closes
 
     assert_error(phone.get("/api/v1/agents/me"), 401)  # the other session is over
     assert laptop.ok(laptop.get("/api/v1/agents/me"))["id"] == agent["id"]  # this one stays

@@ -100,23 +100,11 @@ def _ciphertexts(url: str) -> dict[tuple[str, str, str], str]:
     return found
 
 
-def _lex_config(lex: FakeLex) -> dict[str, Any]:
-    return {
-        "access_key_id": lex.access_key_id,
-        "secret_access_key": lex.secret_access_key,
-        "region": "us-east-1",
-        "bot_name": "SupportBot",
-        "bot_alias": "prod",
-        "endpoint_url": lex.url,
-        "connect_timeout_s": 1,
-        "read_timeout_s": 5,
-    }
-
-
 def _set_up(api: Api, lex: FakeLex, receiver: Receiver) -> dict[str, Any]:
     """Secrets of every encrypted kind, some of each so the command works in batches."""
     api.agent(name="Human", status="online")
-    bots = [e2e.ai_agent(api, "lex_v2", _lex_config(lex), name=f"Lex {i}") for i in range(4)]
+    config = e2e.lex_config(lex, read_timeout_s=5)
+    bots = [e2e.ai_agent(api, "lex_v2", config, name=f"Lex {i}") for i in range(4)]
     for i in range(2):
         body = {"url": f"{receiver.url}/hook{i}", "events": ["conversation.created"]}
         api.ok(api.post("/api/v1/webhooks", {**body, "secret": HOOK_SECRET}), 201)
