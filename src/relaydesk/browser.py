@@ -23,7 +23,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from relaydesk.errors import Forbidden
+from relaydesk.errors import CORS_REFUSED, Forbidden
 
 #: what a response that sets nothing else may do as a page: nothing, and not inside a frame
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
@@ -31,13 +31,12 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE"
 CORS_HEADERS = "Authorization, Content-Type"
 CORS_MAX_AGE = "3600"
-#: the request's state key set when its origin was refused: the answer gets no ACAO
-REFUSED = "cors_refused"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class OriginNotAllowed(Forbidden):
     code = "origin_not_allowed"
+    cors = False
 
 
 def normalise_origin(value: str) -> str:
@@ -101,11 +100,6 @@ def not_allowed(origin: str) -> OriginNotAllowed:
     )
 
 
-def refuse_cors(conn: HTTPConnection) -> None:
-    """Answer this request without ``Access-Control-Allow-Origin`` (its origin was refused)."""
-    conn.scope.setdefault("state", {})[REFUSED] = True
-
-
 class BrowserPolicy:
     """Pure ASGI middleware: the security headers of every answer, and CORS without
     credentials (``*``): preflights for any origin, every answer unless its origin was
@@ -137,7 +131,7 @@ class BrowserPolicy:
                 headers = MutableHeaders(scope=message)
                 _security_headers(headers)
                 if cross_origin:
-                    if state.get(REFUSED):
+                    if state.get(CORS_REFUSED):
                         del headers["access-control-allow-origin"]
                     else:
                         headers.setdefault("Access-Control-Allow-Origin", "*")

@@ -15,7 +15,7 @@ from relaydesk.apps.models import ApiKey, App
 from relaydesk.auth.cache import PrincipalCache
 from relaydesk.auth.models import AccessToken
 from relaydesk.auth.principal import Principal
-from relaydesk.browser import foreign_origin, not_allowed, origin_allowed, refuse_cors
+from relaydesk.browser import foreign_origin, not_allowed, origin_allowed
 from relaydesk.config import Settings
 from relaydesk.contacts.models import Contact
 from relaydesk.db import utcnow
@@ -123,9 +123,8 @@ async def get_principal(request: Request, settings: SettingsDep) -> Principal:
     request.state.app_id = principal.app_id  # for the request's log line
     if principal.kind == "contact":  # contacts are the public side: keep them in bounds
         origin = foreign_origin(request, settings.public_url)
-        if origin is not None and not origin_allowed(origin, principal.allowed_origins):
-            refuse_cors(request)
-            raise not_allowed(origin)
+        if not origin_allowed(origin, principal.allowed_origins):
+            raise not_allowed(origin or "")
         await request.app.state.limiter.check("contact", principal.id or "")
     return principal
 

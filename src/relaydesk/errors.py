@@ -14,11 +14,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 log = logging.getLogger("relaydesk")
 
 
+#: the request's state key set when its website was refused: the answer gets no CORS header
+CORS_REFUSED = "cors_refused"
+
+
 class ApiError(Exception):
     """An error answered as ``{"error": {code, message, details}}``."""
 
     status_code = 400
     code = "bad_request"
+    #: False: answered without ``Access-Control-Allow-Origin`` (the website was refused)
+    cors = True
 
     def __init__(
         self,
@@ -125,7 +131,9 @@ def install_error_handlers(app: FastAPI) -> None:
     """Route every error (ours, validation, unknown routes, crashes) through the envelope."""
 
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        if not exc.cors:
+            request.scope.setdefault("state", {})[CORS_REFUSED] = True
         return JSONResponse(
             error_body(exc.code, exc.message, exc.details),
             status_code=exc.status_code,

@@ -88,6 +88,13 @@ def queue_gauges(server: Server) -> dict[str, float]:
     return found
 
 
+def queues_empty(gauges: dict[str, float]) -> bool:
+    return (
+        gauges.get("relaydesk_turn_queue_depth") == 0
+        and gauges.get("relaydesk_webhook_queue_depth") == 0
+    )
+
+
 class Listener:
     """An event socket read on a thread of its own until stopped."""
 
@@ -246,11 +253,7 @@ def run(database_url: str, redis_url: str, workdir: Path, load: Load) -> Outcome
         wanted = sum(1 for a in outcome.acknowledged if a["bot"])
         wait_until(lambda: len(bot.bodies()) >= wanted, timeout=120, interval=0.5)
         wait_until(
-            lambda: all(
-                queue_gauges(s).get("relaydesk_turn_queue_depth") == 0
-                and queue_gauges(s).get("relaydesk_webhook_queue_depth") == 0
-                for s in servers
-            ),
+            lambda: all(queues_empty(queue_gauges(s)) for s in servers),
             timeout=120,
             interval=0.5,
         )
@@ -339,7 +342,7 @@ def check(outcome: Outcome) -> list[str]:
         problems.append("webhook: an event was delivered more than once")
 
     for port, gauges in outcome.queues.items():
-        if gauges.get("relaydesk_turn_queue_depth") or gauges.get("relaydesk_webhook_queue_depth"):
+        if not queues_empty(gauges):
             problems.append(f"queues left on :{port}: {gauges}")
     for port, alive in outcome.alive.items():
         if not alive:

@@ -86,13 +86,14 @@ async def open_widget_session(
     app = await session.get(App, body.app_id)
     if app is None:
         raise NotFound("No such app.")
-    if origin is not None and not origin_allowed(origin, app.allowed_origins or ()):
-        raise not_allowed(origin)
+    if not origin_allowed(origin, app.allowed_origins or ()):
+        raise not_allowed(origin or "")
+    # an anonymous visitor (no external_id) has nothing to verify: a new contact of its own
     external_id = body.external_id or f"visitor-{new_token(24)}"
     verified = False
-    if body.external_id is None:
-        pass  # an anonymous visitor: nothing to verify, a contact of its own
-    elif app.require_user_hash or (body.user_hash and app.verification_secret_enc):
+    if body.external_id is not None and (
+        app.require_user_hash or (body.user_hash and app.verification_secret_enc)
+    ):
         if not app.verification_secret_enc:
             raise Forbidden("This app has no identity verification secret.")
         try:
@@ -105,7 +106,7 @@ async def open_widget_session(
                 code="secret_unreadable",
                 status_code=503,
             ) from None
-        expected = hmac_hex(secret, body.external_id)
+        expected = hmac_hex(secret, external_id)
         if not body.user_hash or not hmac.compare_digest(expected, body.user_hash.lower()):
             raise Unauthorized("user_hash does not match external_id.", code="invalid_user_hash")
         verified = True

@@ -91,10 +91,8 @@ async def update(session: AsyncSession, *, agent: Agent, changes: dict[str, Any]
             setattr(agent, field, changes[field])
     if "max_concurrent" in changes:
         agent.max_concurrent = changes["max_concurrent"]
-    if changes.get("password_hash"):
+    if changes.get("password_hash"):  # hashed by the action, off the event loop
         agent.password_hash = changes["password_hash"]
-    elif changes.get("password"):
-        agent.password_hash = hash_password(changes["password"])
     await session.flush()
     if agent.status != before[0]:
         emit_status(session, agent)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from relaydesk.actions import access
-from relaydesk.browser import OriginNotAllowed, foreign_origin, refuse_cors
+from relaydesk.browser import foreign_origin
 from relaydesk.contacts import service
 from relaydesk.contacts.schemas import ContactOut, ContactUpdate, WidgetSessionIn, WidgetSessionOut
 from relaydesk.deps import (
@@ -76,16 +76,12 @@ async def widget_session(
     From a website missing from the app's ``allowed_origins``: 403 ``origin_not_allowed``.
     """
     await request.app.state.limiter.check("widget_session", client_ip(request))
-    try:
-        contact, token = await access.open_widget_session(
-            session,
-            broker,
-            settings=settings,
-            box=box,
-            body=body,
-            origin=foreign_origin(request, settings.public_url),
-        )
-    except OriginNotAllowed:
-        refuse_cors(request)
-        raise
+    contact, token = await access.open_widget_session(
+        session,
+        broker,
+        settings=settings,
+        box=box,
+        body=body,
+        origin=foreign_origin(request, settings.public_url),
+    )
     return WidgetSessionOut(token=token, contact=ContactOut.model_validate(contact))

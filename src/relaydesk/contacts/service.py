@@ -78,7 +78,7 @@ async def upsert(
         else:
             fresh = True
     if verified or fresh:
-        contact.verified = contact.verified or verified
+        contact.verified |= verified
         update(contact, {"name": name, "email": email, "language": language})
     elif contact.verified:
         raise Unauthorized(
