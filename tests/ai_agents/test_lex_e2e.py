@@ -644,6 +644,7 @@ def test_slow_reply_after_takeover_is_not_posted(api: Api, lex: FakeLex, rd_serv
     time.sleep(0.3)
     assert "TOO LATE ANSWER" not in [m["text"] for m in api.messages(conv["id"])]
     assert len(said(lex, "slow question")) == 1
+    assert "TOO LATE ANSWER" not in full_log(rd_server)  # contacts' conversations stay out of logs
 
 
 # --- reliability -----------------------------------------------------------------------------

@@ -46,11 +46,11 @@ async def finish_turn(
     row.finished_at = utcnow()
     if conversation.assignee_type != "ai_agent" or conversation.assignee_id != row.ai_agent_id:
         log.warning(
-            "turn %s: AI agent %s lost the assignment of %s; reply not posted: %r",
+            "turn %s: AI agent %s lost the assignment of %s; %d reply message(s) not posted",
             row.seq,
             row.ai_agent_id,
             conversation.id,
-            [m.text for m in result.messages],
+            len(result.messages),
         )
         row.last_error = "reply arrived after the AI agent lost the assignment"
         await commit(session, broker)
