@@ -9,29 +9,18 @@ from fastapi import APIRouter
 from relaydesk.actions import routing as actions
 from relaydesk.conversations.schemas import AssignIn, ConversationOut, TakeoverIn
 from relaydesk.deps import Admin, BrokerDep, SessionDep, Staff
+from relaydesk.routing import service
 from relaydesk.routing.models import RoutingSettings
-from relaydesk.routing.schemas import AIRouting, ChannelRule, RoutingIn, RoutingOut
+from relaydesk.routing.schemas import RoutingIn, RoutingOut
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
-
-
-def _out(row: RoutingSettings) -> RoutingOut:
-    return RoutingOut(
-        human_routing=row.human_routing,
-        default_agent_id=row.default_agent_id,
-        ai_routing=AIRouting(enabled=row.ai_enabled, ai_agent_ids=list(row.ai_agent_ids or [])),
-        channel_rules=[ChannelRule.model_validate(r) for r in row.channel_rules or []],
-        welcome_message=row.welcome_message,
-        away_message=row.away_message,
-        reassign_on_offline=row.reassign_on_offline,
-    )
 
 
 @router.get("/routing", response_model=RoutingOut)
 async def get_routing(session: SessionDep, principal: Staff) -> RoutingOut:
     """The app's conversation rules."""
     row = await session.get(RoutingSettings, principal.app_id)
-    return _out(
+    return service.out(
         row
         or RoutingSettings(
             app_id=principal.app_id,
@@ -50,7 +39,7 @@ async def put_routing(
 ) -> RoutingOut:
     """Replace the conversation rules (admins). Unknown ids and an empty AI selection → 422."""
     row = await actions.replace_rules(session, broker, app_id=principal.app_id or "", body=body)
-    return _out(row)
+    return service.out(row)
 
 
 @router.post("/conversations/{conversation_id}/assign", response_model=ConversationOut)

@@ -22,7 +22,7 @@ from relaydesk.routing import engine
 from relaydesk.routing.apply import SYSTEM, Actor, Applied, Router
 from relaydesk.routing.cleanup import agent_deleted, ai_agent_deleted, reroute_agent, team_deleted
 from relaydesk.routing.models import RoutingSettings
-from relaydesk.routing.schemas import RoutingIn
+from relaydesk.routing.schemas import AIRouting, ChannelRule, RoutingIn, RoutingOut
 from relaydesk.routing.snapshot import conversation_snapshot, conversation_view, lock_settings
 from relaydesk.teams.models import Team
 
@@ -297,3 +297,15 @@ async def waiting_position(session: AsyncSession, *, conversation: Conversation)
         )
     )
     return int(ahead or 0) + 1
+
+
+def out(row: RoutingSettings) -> RoutingOut:
+    return RoutingOut(
+        human_routing=row.human_routing,
+        default_agent_id=row.default_agent_id,
+        ai_routing=AIRouting(enabled=row.ai_enabled, ai_agent_ids=list(row.ai_agent_ids or [])),
+        channel_rules=[ChannelRule.model_validate(r) for r in row.channel_rules or []],
+        welcome_message=row.welcome_message,
+        away_message=row.away_message,
+        reassign_on_offline=row.reassign_on_offline,
+    )
