@@ -15,6 +15,7 @@ from relaydesk.agents import api as agents_api
 from relaydesk.ai_agents import api as ai_agents_api
 from relaydesk.ai_agents import worker as turn_worker
 from relaydesk.apps import api as apps_api
+from relaydesk.audit import api as audit_api
 from relaydesk.auth import api as auth_api
 from relaydesk.auth.cache import PrincipalCache
 from relaydesk.browser import BrowserPolicy
@@ -51,6 +52,7 @@ ROUTERS = [
     conversations_api.router,
     ai_agents_api.router,
     webhooks_api.router,
+    audit_api.router,
     uploads_api.router,
     realtime_api.router,
     widget_api.router,

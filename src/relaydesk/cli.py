@@ -152,6 +152,7 @@ def ai_agent_import(
     """Import a Kompose file as a built-in AI agent and print it as JSON (exit 2 on bad input)."""
     from relaydesk.actions.people import import_ai_agent
     from relaydesk.ai_agents.builtin import KomposeError, parse_kompose
+    from relaydesk.audit.schemas import Actor
     from relaydesk.errors import ApiError
     from relaydesk.security import SecretBox
 
@@ -181,6 +182,7 @@ def ai_agent_import(
                 box=box,
                 fields={"name": name, "kind": "builtin", "config": config, "language": language},
                 handle_new_conversations=handle_new_conversations,
+                actor=Actor(type="system", name="relaydesk ai-agent import"),
             )
         except ApiError as exc:
             raise _fail(f"{file}: {exc}") from None

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.agents.models import Agent
 from relaydesk.apps.models import ApiKey, App
+from relaydesk.audit.schemas import Actor
 from relaydesk.auth.cache import PrincipalCache
 from relaydesk.auth.models import AccessToken
 from relaydesk.auth.principal import Principal
@@ -162,8 +163,16 @@ async def get_current_agent(
     return agent
 
 
+async def get_actor(request: Request, principal: Annotated[Principal, Depends(get_staff)]) -> Actor:
+    """Who makes the change, for the audit log: the key or agent, and their address."""
+    name = principal.agent.name if principal.agent is not None else None
+    ip = request.client.host if request.client else None
+    return Actor(type=principal.actor[0], id=principal.id, name=name, ip=ip)
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 AppPrincipal = Annotated[Principal, Depends(get_app_principal)]
 Staff = Annotated[Principal, Depends(get_staff)]
 Admin = Annotated[Principal, Depends(get_admin)]
 CurrentAgent = Annotated[Agent, Depends(get_current_agent)]
+ActorDep = Annotated[Actor, Depends(get_actor)]

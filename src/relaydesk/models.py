@@ -3,6 +3,7 @@
 from relaydesk.agents.models import Agent
 from relaydesk.ai_agents.models import AIAgent, AIAgentSession, BotTurn
 from relaydesk.apps.models import ApiKey, App
+from relaydesk.audit.models import AuditEntry
 from relaydesk.auth.models import AccessToken
 from relaydesk.contacts.models import Contact
 from relaydesk.conversations.models import Assignment, Conversation, Participant, ReadMark
@@ -21,6 +22,7 @@ __all__ = [
     "ApiKey",
     "App",
     "Assignment",
+    "AuditEntry",
     "Base",
     "BotTurn",
     "Contact",

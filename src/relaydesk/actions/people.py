@@ -14,9 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.actions.follow import start_ai_turns
 from relaydesk.agents import service as agents
 from relaydesk.agents.models import Agent
+from relaydesk.agents.schemas import AgentOut
 from relaydesk.ai_agents import service as ai_agents
 from relaydesk.ai_agents.models import AIAgent
 from relaydesk.ai_agents.schemas import AIAgentOut
+from relaydesk.audit import service as audit
+from relaydesk.audit.schemas import Actor
 from relaydesk.auth import service as tokens
 from relaydesk.errors import Forbidden
 from relaydesk.events import Broker, commit, emit_revoked
@@ -28,13 +31,14 @@ from relaydesk.teams.schemas import TeamOut
 
 
 async def create_agent(
-    session: AsyncSession, broker: Broker, *, app_id: str, fields: dict[str, Any]
+    session: AsyncSession, broker: Broker, *, app_id: str, fields: dict[str, Any], actor: Actor
 ) -> Agent:
     """Invite an agent (the password is hashed off the event loop)."""
     password = fields.pop("password", None)
     if password:
         fields["password_hash"] = await asyncio.to_thread(hash_password, password)
     agent = await agents.create(session, app_id=app_id, **fields)
+    _audit_agent(session, actor, "agent.create", agent, audit.diff({}, _agent_view(agent)))
     await commit(session, broker)
     return agent
 
@@ -45,6 +49,7 @@ async def update_agent(
     *,
     agent: Agent,
     changes: dict[str, Any],
+    actor: Actor,
     own_token: str | None = None,
 ) -> Agent:
     """Change an agent; a new status or capacity re-routes (offline) and moves the queue.
@@ -54,6 +59,7 @@ async def update_agent(
     the session they made the change with.
     """
     previous_status = agent.status
+    before = _agent_view(agent)
     changes = dict(changes)
     current = changes.pop("current_password", None)
     password = changes.pop("password", None)
@@ -74,12 +80,37 @@ async def update_agent(
     if await agents.update(session, agent=agent, changes=changes):
         applied = await routing.agent_changed(session, agent=agent, previous_status=previous_status)
         await start_ai_turns(session, applied)
+    diff = audit.diff(before, _agent_view(agent), secrets=["password"] if password else [])
+    if diff and not (actor.id == agent.id and diff.keys() <= {"status"}):  # own status: not
+        _audit_agent(session, actor, "agent.update", agent, diff)  # an admin action
     await commit(session, broker)
     return agent
 
 
-async def delete_agent(session: AsyncSession, broker: Broker, *, agent: Agent) -> None:
+def _agent_view(agent: Agent) -> dict[str, Any]:
+    return audit.view(AgentOut.model_validate(agent))
+
+
+def _audit_agent(
+    session: AsyncSession, actor: Actor, action: str, agent: Agent, changes: dict[str, Any]
+) -> None:
+    audit.record(
+        session,
+        app_id=agent.app_id,
+        actor=actor,
+        action=action,
+        target_type="agent",
+        target_id=agent.id,
+        target_name=agent.name,
+        changes=changes,
+    )
+
+
+async def delete_agent(
+    session: AsyncSession, broker: Broker, *, agent: Agent, actor: Actor
+) -> None:
     """Remove an agent: their open conversations follow the human rules; sockets close."""
+    _audit_agent(session, actor, "agent.delete", agent, audit.diff(_agent_view(agent), {}))
     await agents.delete(session, agent=agent)
     await start_ai_turns(session, await routing.agent_deleted(session, agent=agent))
     agents.emit_deleted(session, agent)
@@ -87,10 +118,16 @@ async def delete_agent(session: AsyncSession, broker: Broker, *, agent: Agent) -
 
 
 async def create_team(
-    session: AsyncSession, broker: Broker, *, app_id: str, name: str, member_ids: list[str]
+    session: AsyncSession,
+    broker: Broker,
+    *,
+    app_id: str,
+    name: str,
+    member_ids: list[str],
+    actor: Actor,
 ) -> TeamOut:
     team = await teams.create(session, app_id=app_id, name=name, member_ids=member_ids)
-    return await _team_saved(session, broker, team)
+    return await _team_saved(session, broker, team, actor, "team.create", {})
 
 
 async def update_team(
@@ -100,30 +137,64 @@ async def update_team(
     team: Team,
     name: str | None,
     member_ids: list[str] | None,
+    actor: Actor,
 ) -> TeamOut:
+    before = audit.view(await teams.out(session, team))
     await teams.update(session, team=team, name=name, member_ids=member_ids)
-    return await _team_saved(session, broker, team)
+    return await _team_saved(session, broker, team, actor, "team.update", before)
 
 
-async def _team_saved(session: AsyncSession, broker: Broker, team: Team) -> TeamOut:
+async def _team_saved(
+    session: AsyncSession,
+    broker: Broker,
+    team: Team,
+    actor: Actor,
+    action: str,
+    before: dict[str, Any],
+) -> TeamOut:
     result = await teams.out(session, team)
+    _audit_team(session, actor, action, team, audit.diff(before, audit.view(result)))
     await commit(session, broker)
     return result
 
 
-async def delete_team(session: AsyncSession, broker: Broker, *, team: Team) -> None:
+def _audit_team(
+    session: AsyncSession, actor: Actor, action: str, team: Team, changes: dict[str, Any]
+) -> None:
+    if changes or action != "team.update":
+        audit.record(
+            session,
+            app_id=team.app_id,
+            actor=actor,
+            action=action,
+            target_type="team",
+            target_id=team.id,
+            target_name=team.name,
+            changes=changes,
+        )
+
+
+async def delete_team(session: AsyncSession, broker: Broker, *, team: Team, actor: Actor) -> None:
     """Delete a team: rules naming it go, its waiting conversations go to anyone eligible."""
+    before = audit.view(await teams.out(session, team))
+    _audit_team(session, actor, "team.delete", team, audit.diff(before, {}))
     await start_ai_turns(session, await routing.team_deleted(session, team=team))
     await teams.delete_team(session, team=team)
     await commit(session, broker)
 
 
 async def create_ai_agent(
-    session: AsyncSession, broker: Broker, *, app_id: str, box: SecretBox, fields: dict[str, Any]
+    session: AsyncSession,
+    broker: Broker,
+    *,
+    app_id: str,
+    box: SecretBox,
+    fields: dict[str, Any],
+    actor: Actor,
 ) -> AIAgentOut:
     """Add an AI agent; the provider checks the configuration first (422 with its reason)."""
     ai_agent = await ai_agents.create(session, app_id=app_id, box=box, **fields)
-    return await _ai_agent_saved(session, broker, ai_agent, box)
+    return await _ai_agent_saved(session, broker, ai_agent, box, actor, "ai_agent.create", {})
 
 
 async def import_ai_agent(
@@ -134,15 +205,14 @@ async def import_ai_agent(
     box: SecretBox,
     fields: dict[str, Any],
     handle_new_conversations: bool,
+    actor: Actor,
 ) -> AIAgentOut:
     """Add an AI agent (``relaydesk ai-agent import``), optionally with AI routing on with it
     alone, in one transaction."""
     ai_agent = await ai_agents.create(session, app_id=app_id, box=box, **fields)
     if handle_new_conversations:
         await routing.hand_new_conversations_to(session, app_id=app_id, ai_agent_id=ai_agent.id)
-    result = ai_agents.out(ai_agent, box)
-    await commit(session, broker)
-    return result
+    return await _ai_agent_saved(session, broker, ai_agent, box, actor, "ai_agent.create", {})
 
 
 async def update_ai_agent(
@@ -153,23 +223,57 @@ async def update_ai_agent(
     box: SecretBox,
     changes: dict[str, Any],
     config: ai_agents.CheckedConfig | None,
+    actor: Actor,
 ) -> AIAgentOut:
     """Change an AI agent; a new config was checked by the provider before (outside) this
     transaction; 409 if the AI agent changed since."""
+    before = audit.view(ai_agents.out(ai_agent, box))
     await ai_agents.update(session, ai_agent=ai_agent, changes=changes, config=config)
-    return await _ai_agent_saved(session, broker, ai_agent, box)
+    secrets = ai_agents.secrets_given(ai_agent.kind, changes.get("config"))
+    return await _ai_agent_saved(
+        session, broker, ai_agent, box, actor, "ai_agent.update", before, secrets
+    )
 
 
 async def _ai_agent_saved(
-    session: AsyncSession, broker: Broker, ai_agent: AIAgent, box: SecretBox
+    session: AsyncSession,
+    broker: Broker | None,
+    ai_agent: AIAgent,
+    box: SecretBox,
+    actor: Actor,
+    action: str,
+    before: dict[str, Any],
+    secrets: list[str] | None = None,
 ) -> AIAgentOut:
     result = ai_agents.out(ai_agent, box)
+    changes = audit.diff(before, audit.view(result), secrets=secrets or [])
+    if changes or action != "ai_agent.update":
+        _audit_ai_agent(session, actor, action, ai_agent, changes)
     await commit(session, broker)
     return result
 
 
-async def delete_ai_agent(session: AsyncSession, broker: Broker, *, ai_agent: AIAgent) -> None:
+def _audit_ai_agent(
+    session: AsyncSession, actor: Actor, action: str, ai_agent: AIAgent, changes: dict[str, Any]
+) -> None:
+    audit.record(
+        session,
+        app_id=ai_agent.app_id,
+        actor=actor,
+        action=action,
+        target_type="ai_agent",
+        target_id=ai_agent.id,
+        target_name=ai_agent.name,
+        changes=changes,
+    )
+
+
+async def delete_ai_agent(
+    session: AsyncSession, broker: Broker, *, ai_agent: AIAgent, box: SecretBox, actor: Actor
+) -> None:
     """Remove an AI agent: routing forgets it and its open conversations go to the humans."""
+    before = audit.view(ai_agents.out(ai_agent, box))
+    _audit_ai_agent(session, actor, "ai_agent.delete", ai_agent, audit.diff(before, {}))
     await ai_agents.delete(session, ai_agent=ai_agent)
     await start_ai_turns(session, await routing.ai_agent_deleted(session, ai_agent=ai_agent))
     await commit(session, broker)

@@ -8,6 +8,8 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.actions.follow import start_ai_turns
+from relaydesk.audit import service as audit
+from relaydesk.audit.schemas import Actor
 from relaydesk.auth.principal import Principal
 from relaydesk.conversations import service as conversations
 from relaydesk.conversations.models import Conversation
@@ -22,14 +24,26 @@ from relaydesk.routing.snapshot import lock_settings
 
 
 async def replace_rules(
-    session: AsyncSession, broker: Broker, *, app_id: str, body: RoutingIn
+    session: AsyncSession, broker: Broker, *, app_id: str, body: RoutingIn, actor: Actor
 ) -> RoutingSettings:
     """Replace the app's conversation rules (422 for unknown ids and an empty AI selection)."""
     # lock first: an agent / team / AI agent deleted meanwhile cannot slip into the rules
     row = await lock_settings(session, app_id=app_id)
     await routing.validate_rules(session, app_id=app_id, body=body)
+    before = audit.view(routing.out(row))
     routing.set_rules(row, body)
     await session.flush()
+    changes = audit.diff(before, audit.view(routing.out(row)))
+    if changes:
+        audit.record(
+            session,
+            app_id=app_id,
+            actor=actor,
+            action="routing.update",
+            target_type="routing",
+            target_id=None,
+            changes=changes,
+        )
     await commit(session, broker)
     return row
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from relaydesk.actions import people as actions
 from relaydesk.agents import service
 from relaydesk.agents.schemas import AgentCreate, AgentOut, AgentUpdate, StatusUpdate
-from relaydesk.deps import Admin, BrokerDep, CurrentAgent, SessionDep, Staff, bearer_token
+from relaydesk.deps import ActorDep, Admin, BrokerDep, CurrentAgent, SessionDep, Staff, bearer_token
 from relaydesk.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
@@ -15,11 +15,11 @@ router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
 
 @router.post("", status_code=201, response_model=AgentOut)
 async def create_agent(
-    body: AgentCreate, session: SessionDep, principal: Admin, broker: BrokerDep
+    body: AgentCreate, session: SessionDep, principal: Admin, broker: BrokerDep, actor: ActorDep
 ) -> AgentOut:
     """Invite an agent (admins)."""
     agent = await actions.create_agent(
-        session, broker, app_id=principal.app_id or "", fields=body.model_dump()
+        session, broker, app_id=principal.app_id or "", fields=body.model_dump(), actor=actor
     )
     return AgentOut.model_validate(agent)
 
@@ -32,10 +32,11 @@ async def list_agents(session: SessionDep, principal: Staff) -> dict[str, list[A
 
 @router.put("/me/status", response_model=AgentOut)
 async def set_my_status(
-    body: StatusUpdate, session: SessionDep, agent: CurrentAgent, broker: BrokerDep
+    body: StatusUpdate, session: SessionDep, agent: CurrentAgent, broker: BrokerDep, actor: ActorDep
 ) -> AgentOut:
     """The calling agent goes online, away or offline."""
-    await actions.update_agent(session, broker, agent=agent, changes={"status": body.status})
+    changes = {"status": body.status}
+    await actions.update_agent(session, broker, agent=agent, changes=changes, actor=actor)
     return AgentOut.model_validate(agent)
 
 
@@ -59,6 +60,7 @@ async def update_agent(
     session: SessionDep,
     principal: Staff,
     broker: BrokerDep,
+    actor: ActorDep,
 ) -> AgentOut:
     """Admins change anyone; an agent may change their own name, status and password.
 
@@ -74,15 +76,17 @@ async def update_agent(
             raise Forbidden("Only admins may change roles and capacity.", code="admin_required")
     own = principal.kind == "agent" and principal.id == agent.id
     own_token = bearer_token(request) if own else None
-    await actions.update_agent(session, broker, agent=agent, changes=changes, own_token=own_token)
+    await actions.update_agent(
+        session, broker, agent=agent, changes=changes, actor=actor, own_token=own_token
+    )
     return AgentOut.model_validate(agent)
 
 
 @router.delete("/{agent_id}", status_code=204)
 async def delete_agent(
-    agent_id: str, session: SessionDep, principal: Admin, broker: BrokerDep
+    agent_id: str, session: SessionDep, principal: Admin, broker: BrokerDep, actor: ActorDep
 ) -> Response:
     """Remove an agent (admins); their open conversations follow the human rules."""
     agent = await service.get(session, app_id=principal.app_id or "", agent_id=agent_id)
-    await actions.delete_agent(session, broker, agent=agent)
+    await actions.delete_agent(session, broker, agent=agent, actor=actor)
     return Response(status_code=204)

@@ -7,18 +7,36 @@ from fastapi import APIRouter, Response
 from relaydesk.actions import people as actions
 from relaydesk.ai_agents import service
 from relaydesk.ai_agents.schemas import AIAgentCreate, AIAgentOut, AIAgentUpdate
-from relaydesk.deps import Admin, BrokerDep, ReadSessionDep, SecretBoxDep, SessionDep, Staff
+from relaydesk.deps import (
+    ActorDep,
+    Admin,
+    BrokerDep,
+    ReadSessionDep,
+    SecretBoxDep,
+    SessionDep,
+    Staff,
+)
 
 router = APIRouter(prefix="/api/v1/ai-agents", tags=["ai agents"])
 
 
 @router.post("", status_code=201, response_model=AIAgentOut)
 async def create_ai_agent(
-    body: AIAgentCreate, session: SessionDep, principal: Admin, box: SecretBoxDep, broker: BrokerDep
+    body: AIAgentCreate,
+    session: SessionDep,
+    principal: Admin,
+    box: SecretBoxDep,
+    broker: BrokerDep,
+    actor: ActorDep,
 ) -> AIAgentOut:
     """Add an AI agent; the provider checks the configuration first (422 with its reason)."""
     return await actions.create_ai_agent(
-        session, broker, app_id=principal.app_id or "", box=box, fields=body.model_dump()
+        session,
+        broker,
+        app_id=principal.app_id or "",
+        box=box,
+        fields=body.model_dump(),
+        actor=actor,
     )
 
 
@@ -47,6 +65,7 @@ async def update_ai_agent(
     principal: Admin,
     box: SecretBoxDep,
     broker: BrokerDep,
+    actor: ActorDep,
 ) -> AIAgentOut:
     """Change an AI agent; secrets sent back as "****" stay as they are.
 
@@ -62,15 +81,20 @@ async def update_ai_agent(
         config = await service.check_config(ai_agent=current, box=box, config=changes["config"])
     ai_agent = await service.get(session, app_id=app_id, ai_agent_id=ai_agent_id)
     return await actions.update_ai_agent(
-        session, broker, ai_agent=ai_agent, box=box, changes=changes, config=config
+        session, broker, ai_agent=ai_agent, box=box, changes=changes, config=config, actor=actor
     )
 
 
 @router.delete("/{ai_agent_id}", status_code=204)
 async def delete_ai_agent(
-    ai_agent_id: str, session: SessionDep, principal: Admin, broker: BrokerDep
+    ai_agent_id: str,
+    session: SessionDep,
+    principal: Admin,
+    box: SecretBoxDep,
+    broker: BrokerDep,
+    actor: ActorDep,
 ) -> Response:
     """Remove an AI agent; routing forgets it and its open conversations go to the humans."""
     ai_agent = await service.get(session, app_id=principal.app_id or "", ai_agent_id=ai_agent_id)
-    await actions.delete_ai_agent(session, broker, ai_agent=ai_agent)
+    await actions.delete_ai_agent(session, broker, ai_agent=ai_agent, box=box, actor=actor)
     return Response(status_code=204)

@@ -79,6 +79,14 @@ def split_secrets(kind: str, config: dict[str, Any]) -> tuple[dict[str, Any], di
     return public, secret
 
 
+def secrets_given(kind: str, config: dict[str, Any] | None) -> builtins.list[str]:
+    """The secret fields a config sets to a new value (not sent back as "****"), as
+    ``config.<field>``."""
+    fields = _class(kind).secret_fields
+    given = (config or {}).items()
+    return [f"config.{k}" for k, v in given if k in fields and not _is_masked(v)]
+
+
 def full_config(ai_agent: AIAgent, box: SecretBox) -> dict[str, Any]:
     """The stored config with its secrets decrypted (never leaves the server)."""
     secrets = box.decrypt(ai_agent.secrets_enc) if ai_agent.secrets_enc else {}

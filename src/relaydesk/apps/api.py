@@ -16,7 +16,7 @@ from relaydesk.apps.schemas import (
     AppOut,
     AppUpdate,
 )
-from relaydesk.deps import Admin, BrokerDep, PrincipalDep, SecretBoxDep, SessionDep
+from relaydesk.deps import ActorDep, Admin, BrokerDep, PrincipalDep, SecretBoxDep, SessionDep
 from relaydesk.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["apps"])
@@ -47,22 +47,27 @@ async def get_own_app(session: SessionDep, principal: Admin) -> AppOut:
 
 @router.patch("/app", response_model=AppOut)
 async def update_own_app(
-    body: AppUpdate, session: SessionDep, principal: Admin, box: SecretBoxDep, broker: BrokerDep
+    body: AppUpdate,
+    session: SessionDep,
+    principal: Admin,
+    box: SecretBoxDep,
+    broker: BrokerDep,
+    actor: ActorDep,
 ) -> AppOut:
     """Rename the app or set up widget identity verification."""
     app = await service.get(session, app_id=principal.app_id or "")
     changes = body.model_dump(exclude_unset=True)
-    await actions.update_app(session, broker, app=app, box=box, changes=changes)
+    await actions.update_app(session, broker, app=app, box=box, changes=changes, actor=actor)
     return _app_out(app)
 
 
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated)
 async def create_api_key(
-    body: ApiKeyCreate, session: SessionDep, principal: Admin, broker: BrokerDep
+    body: ApiKeyCreate, session: SessionDep, principal: Admin, broker: BrokerDep, actor: ActorDep
 ) -> ApiKeyCreated:
     """A new API key for the caller's app; the key is shown only in this answer."""
     key, secret = await actions.create_api_key(
-        session, broker, app_id=principal.app_id or "", name=body.name
+        session, broker, app_id=principal.app_id or "", name=body.name, actor=actor
     )
     return ApiKeyCreated(
         id=key.id, name=key.name, prefix=key.prefix, created_at=key.created_at, key=secret
@@ -77,8 +82,9 @@ async def list_api_keys(session: SessionDep, principal: Admin) -> dict[str, list
 
 @router.delete("/api-keys/{key_id}", status_code=204)
 async def delete_api_key(
-    key_id: str, session: SessionDep, principal: Admin, broker: BrokerDep
+    key_id: str, session: SessionDep, principal: Admin, broker: BrokerDep, actor: ActorDep
 ) -> Response:
     """Revoke a key at once."""
-    await actions.delete_api_key(session, broker, app_id=principal.app_id or "", key_id=key_id)
+    app_id = principal.app_id or ""
+    await actions.delete_api_key(session, broker, app_id=app_id, key_id=key_id, actor=actor)
     return Response(status_code=204)

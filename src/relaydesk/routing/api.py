@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from relaydesk.actions import routing as actions
 from relaydesk.conversations.schemas import AssignIn, ConversationOut, TakeoverIn
-from relaydesk.deps import Admin, BrokerDep, SessionDep, Staff
+from relaydesk.deps import ActorDep, Admin, BrokerDep, SessionDep, Staff
 from relaydesk.routing import service
 from relaydesk.routing.models import RoutingSettings
 from relaydesk.routing.schemas import RoutingIn, RoutingOut
@@ -35,10 +35,11 @@ async def get_routing(session: SessionDep, principal: Staff) -> RoutingOut:
 
 @router.put("/routing", response_model=RoutingOut)
 async def put_routing(
-    body: RoutingIn, session: SessionDep, principal: Admin, broker: BrokerDep
+    body: RoutingIn, session: SessionDep, principal: Admin, broker: BrokerDep, actor: ActorDep
 ) -> RoutingOut:
     """Replace the conversation rules (admins). Unknown ids and an empty AI selection → 422."""
-    row = await actions.replace_rules(session, broker, app_id=principal.app_id or "", body=body)
+    app_id = principal.app_id or ""
+    row = await actions.replace_rules(session, broker, app_id=app_id, body=body, actor=actor)
     return service.out(row)
 
 

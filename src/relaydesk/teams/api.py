@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from relaydesk.actions import people as actions
-from relaydesk.deps import Admin, BrokerDep, SessionDep, Staff
+from relaydesk.deps import ActorDep, Admin, BrokerDep, SessionDep, Staff
 from relaydesk.teams import service
 from relaydesk.teams.schemas import TeamCreate, TeamOut, TeamUpdate
 
@@ -14,10 +14,15 @@ router = APIRouter(prefix="/api/v1/teams", tags=["teams"])
 
 @router.post("", status_code=201, response_model=TeamOut)
 async def create_team(
-    body: TeamCreate, session: SessionDep, principal: Admin, broker: BrokerDep
+    body: TeamCreate, session: SessionDep, principal: Admin, broker: BrokerDep, actor: ActorDep
 ) -> TeamOut:
     return await actions.create_team(
-        session, broker, app_id=principal.app_id or "", name=body.name, member_ids=body.member_ids
+        session,
+        broker,
+        app_id=principal.app_id or "",
+        name=body.name,
+        member_ids=body.member_ids,
+        actor=actor,
     )
 
 
@@ -35,18 +40,23 @@ async def get_team(team_id: str, session: SessionDep, principal: Staff) -> TeamO
 
 @router.patch("/{team_id}", response_model=TeamOut)
 async def update_team(
-    team_id: str, body: TeamUpdate, session: SessionDep, principal: Admin, broker: BrokerDep
+    team_id: str,
+    body: TeamUpdate,
+    session: SessionDep,
+    principal: Admin,
+    broker: BrokerDep,
+    actor: ActorDep,
 ) -> TeamOut:
     team = await service.get(session, app_id=principal.app_id or "", team_id=team_id)
     return await actions.update_team(
-        session, broker, team=team, name=body.name, member_ids=body.member_ids
+        session, broker, team=team, name=body.name, member_ids=body.member_ids, actor=actor
     )
 
 
 @router.delete("/{team_id}", status_code=204)
 async def delete_team(
-    team_id: str, session: SessionDep, principal: Admin, broker: BrokerDep
+    team_id: str, session: SessionDep, principal: Admin, broker: BrokerDep, actor: ActorDep
 ) -> Response:
     team = await service.get(session, app_id=principal.app_id or "", team_id=team_id)
-    await actions.delete_team(session, broker, team=team)
+    await actions.delete_team(session, broker, team=team, actor=actor)
     return Response(status_code=204)

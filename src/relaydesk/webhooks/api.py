@@ -11,7 +11,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 
 from relaydesk.actions import apps as actions
-from relaydesk.deps import Admin, BrokerDep, SecretBoxDep, SessionDep
+from relaydesk.deps import ActorDep, Admin, BrokerDep, SecretBoxDep, SessionDep
 from relaydesk.webhooks import service
 from relaydesk.webhooks.schemas import WEBHOOK_EVENT_TYPES, DeliveryOut, WebhookIn, WebhookOut
 
@@ -20,7 +20,12 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 @router.post("", status_code=201, response_model=WebhookOut)
 async def create_webhook(
-    body: WebhookIn, session: SessionDep, principal: Admin, box: SecretBoxDep, broker: BrokerDep
+    body: WebhookIn,
+    session: SessionDep,
+    principal: Admin,
+    box: SecretBoxDep,
+    broker: BrokerDep,
+    actor: ActorDep,
 ) -> WebhookOut:
     """Subscribe a URL to event types (``"*"``: all); the secret signs every delivery."""
     hook = await actions.create_webhook(
@@ -31,6 +36,7 @@ async def create_webhook(
         url=str(body.url),
         events=body.events,
         secret=body.secret,
+        actor=actor,
     )
     return WebhookOut.model_validate(hook)
 
@@ -55,11 +61,11 @@ async def get_webhook(webhook_id: str, session: SessionDep, principal: Admin) ->
 
 @router.delete("/{webhook_id}", status_code=204)
 async def delete_webhook(
-    webhook_id: str, session: SessionDep, principal: Admin, broker: BrokerDep
+    webhook_id: str, session: SessionDep, principal: Admin, broker: BrokerDep, actor: ActorDep
 ) -> Response:
     """Remove the webhook and its pending deliveries."""
     hook = await service.get(session, app_id=principal.app_id or "", webhook_id=webhook_id)
-    await actions.delete_webhook(session, broker, hook=hook)
+    await actions.delete_webhook(session, broker, hook=hook, actor=actor)
     return Response(status_code=204)
 
 
