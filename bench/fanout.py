@@ -247,7 +247,11 @@ def main() -> None:
     except Exception as exc:  # no PostgreSQL here: fall back to SQLite
         print(f"PostgreSQL unavailable ({exc}); using SQLite", flush=True)
         backend, db_url = "sqlite", database("sqlite", tmp)
-    env = {"RELAYDESK_REDIS_URL": args.redis_url, "RELAYDESK_LOG_LEVEL": "warning"}
+    env = {
+        "RELAYDESK_REDIS_URL": args.redis_url,
+        "RELAYDESK_LOG_LEVEL": "warning",
+        "RELAYDESK_WS_MAX_PER_PRINCIPAL": "0",  # thousands of idle sockets on one API key
+    }
     results: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     rate_limit_widget_session: str = "60/60"  # per client address
     rate_limit_contact: str = "300/60"  # per contact, any request with a contact token
 
+    ws_max_per_principal: int = 20  # open sockets of one contact / agent / API key (0: no cap)
+    ws_max_contacts_per_app: int = 2000  # open widget sockets of one app's contacts (0: no cap)
     ws_compression: bool = False  # permessage-deflate on WebSockets (memory per socket)
 
     metrics_token: str | None = None  # when set, /metrics needs "Authorization: Bearer <it>"

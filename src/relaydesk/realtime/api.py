@@ -13,6 +13,9 @@ Protocol:
 - Heartbeat: an idle socket gets ``{"type": "ping"}`` every ``ws_heartbeat_s`` (25 s);
   a client may send ``{"type": "ping"}`` at any time and gets ``{"type": "pong"}``.
 - A client that falls more than 1000 frames behind is closed with 4429.
+- Caps per process: one contact, agent or API key holds at most ``ws_max_per_principal``
+  sockets, an app's contacts together ``ws_max_contacts_per_app``; one more is closed with
+  4409 (do not retry at once: close another socket first).
 - Catch-up after a reconnect: wait for ``ready``, then fetch
   ``GET /api/v1/conversations/{id}/messages?after=<last message id seen>`` (and the
   conversation) for the conversations on screen; de-duplicate by message id, since a
@@ -37,6 +40,7 @@ router = APIRouter(tags=["realtime"])
 AUTH_TIMEOUT_S = 10.0
 CLOSE_BAD_TOKEN = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_MANY = 4409
 CLOSE_TOO_SLOW = 4429
 PING = json.dumps({"type": "ping"})
 PONG = json.dumps({"type": "pong"})
@@ -47,7 +51,11 @@ def _hub(websocket: WebSocket) -> Hub:
     state = websocket.app.state
     hub: Hub | None = getattr(state, "ws_hub", None)
     if hub is None:
-        hub = state.ws_hub = Hub(state.broker)
+        hub = state.ws_hub = Hub(
+            state.broker,
+            max_contacts_per_app=state.settings.ws_max_contacts_per_app,
+            max_per_principal=state.settings.ws_max_per_principal,
+        )
     return hub
 
 
@@ -137,6 +145,10 @@ async def events_socket(websocket: WebSocket, token: str | None = None) -> None:
         token_hash=hash_token(token or ""),
     )
     hub = _hub(websocket)
+    refusal = hub.refusal(sub)
+    if refusal is not None:
+        await websocket.close(CLOSE_TOO_MANY, refusal)
+        return
     await hub.add(sub)
     tasks: list[asyncio.Task[None]] = []
     try:

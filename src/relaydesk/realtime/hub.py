@@ -154,8 +154,12 @@ def frame(event: Event, data: dict[str, Any]) -> str:
 class Hub:
     """Holds one broker subscription while any socket is open and dispatches by app."""
 
-    def __init__(self, broker: Broker) -> None:
+    def __init__(
+        self, broker: Broker, *, max_contacts_per_app: int = 0, max_per_principal: int = 0
+    ) -> None:
         self._broker = broker
+        self._max_contacts_per_app = max_contacts_per_app
+        self._max_per_principal = max_per_principal
         self._by_app: dict[str, set[Subscriber]] = {}
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -163,6 +167,23 @@ class Hub:
     @property
     def size(self) -> int:
         return sum(len(s) for s in self._by_app.values())
+
+    def refusal(self, sub: Subscriber) -> str | None:
+        """Why this process takes no more sockets like ``sub`` (None: it does).
+
+        One contact, agent or API key holds at most ``max_per_principal`` sockets, and an
+        app's contacts (anyone can open a widget session) share ``max_contacts_per_app``,
+        so visitors can neither exhaust the process nor crowd out the app's agents.
+        """
+        subs = self._by_app.get(sub.app_id, ())
+        same = sum(1 for s in subs if (s.kind, s.principal_id) == (sub.kind, sub.principal_id))
+        if self._max_per_principal and same >= self._max_per_principal:
+            return f"at most {self._max_per_principal} open sockets per token holder"
+        if sub.kind == "contact" and self._max_contacts_per_app:
+            contacts = sum(1 for s in subs if s.kind == "contact")
+            if contacts >= self._max_contacts_per_app:
+                return f"at most {self._max_contacts_per_app} open contact sockets per app"
+        return None
 
     async def add(self, sub: Subscriber) -> None:
         """Register a socket; returns once the broker subscription is live."""
