@@ -34,7 +34,8 @@ def test_admin_actions_are_recorded_with_actor_address_and_changes(api: Api) -> 
     admin = api.login(admin_row["email"], PASSWORD)
 
     kim = admin.ok(admin.post("/api/v1/agents", {"email": _email(), "name": "Kim"}), 201)
-    admin.ok(admin.patch(f"/api/v1/agents/{kim['id']}", {"role": "admin", "password": NEW_PASSWORD}))
+    promote = {"role": "admin", "password": NEW_PASSWORD}
+    admin.ok(admin.patch(f"/api/v1/agents/{kim['id']}", promote))
     team = admin.ok(admin.post("/api/v1/teams", {"name": "Billing", "member_ids": [kim["id"]]}))
     admin.ok(admin.patch(f"/api/v1/teams/{team['id']}", {"name": "Billing & refunds"}))
     bot = ai_agent(admin, "builtin", BILLING_DOC, name="Billing bot")
@@ -144,9 +145,7 @@ def test_filters_and_pages(api: Api) -> None:
     api.routing(human_routing="notify_everybody")
     assert [e["action"] for e in _log(api, action="routing")] == ["routing.update"]
     assert len(_log(api, action="agent")) == 5
-    assert [e["target"]["id"] for e in _log(api, target_type="agent", target_id=ids[2])] == [
-        ids[2]
-    ]
+    assert [e["target"]["id"] for e in _log(api, target_type="agent", target_id=ids[2])] == [ids[2]]
 
     seen: list[str] = []
     cursor = None
