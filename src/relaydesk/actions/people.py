@@ -38,7 +38,7 @@ async def create_agent(
     if password:
         fields["password_hash"] = await asyncio.to_thread(hash_password, password)
     agent = await agents.create(session, app_id=app_id, **fields)
-    _audit_agent(session, actor, "agent.create", agent, audit.diff({}, _agent_view(agent)))
+    _audit(session, actor, "agent.create", "agent", agent, audit.diff({}, _agent_view(agent)))
     await commit(session, broker)
     return agent
 
@@ -82,7 +82,7 @@ async def update_agent(
         await start_ai_turns(session, applied)
     diff = audit.diff(before, _agent_view(agent), secrets=["password"] if password else [])
     if diff and not (actor.id == agent.id and diff.keys() <= {"status"}):  # own status: not
-        _audit_agent(session, actor, "agent.update", agent, diff)  # an admin action
+        _audit(session, actor, "agent.update", "agent", agent, diff)  # an admin action
     await commit(session, broker)
     return agent
 
@@ -91,26 +91,11 @@ def _agent_view(agent: Agent) -> dict[str, Any]:
     return audit.view(AgentOut.model_validate(agent))
 
 
-def _audit_agent(
-    session: AsyncSession, actor: Actor, action: str, agent: Agent, changes: dict[str, Any]
-) -> None:
-    audit.record(
-        session,
-        app_id=agent.app_id,
-        actor=actor,
-        action=action,
-        target_type="agent",
-        target_id=agent.id,
-        target_name=agent.name,
-        changes=changes,
-    )
-
-
 async def delete_agent(
     session: AsyncSession, broker: Broker, *, agent: Agent, actor: Actor
 ) -> None:
     """Remove an agent: their open conversations follow the human rules; sockets close."""
-    _audit_agent(session, actor, "agent.delete", agent, audit.diff(_agent_view(agent), {}))
+    _audit(session, actor, "agent.delete", "agent", agent, audit.diff(_agent_view(agent), {}))
     await agents.delete(session, agent=agent)
     await start_ai_turns(session, await routing.agent_deleted(session, agent=agent))
     agents.emit_deleted(session, agent)
@@ -153,31 +138,17 @@ async def _team_saved(
     before: dict[str, Any],
 ) -> TeamOut:
     result = await teams.out(session, team)
-    _audit_team(session, actor, action, team, audit.diff(before, audit.view(result)))
+    changes = audit.diff(before, audit.view(result))
+    if changes or action != "team.update":
+        _audit(session, actor, action, "team", team, changes)
     await commit(session, broker)
     return result
-
-
-def _audit_team(
-    session: AsyncSession, actor: Actor, action: str, team: Team, changes: dict[str, Any]
-) -> None:
-    if changes or action != "team.update":
-        audit.record(
-            session,
-            app_id=team.app_id,
-            actor=actor,
-            action=action,
-            target_type="team",
-            target_id=team.id,
-            target_name=team.name,
-            changes=changes,
-        )
 
 
 async def delete_team(session: AsyncSession, broker: Broker, *, team: Team, actor: Actor) -> None:
     """Delete a team: rules naming it go, its waiting conversations go to anyone eligible."""
     before = audit.view(await teams.out(session, team))
-    _audit_team(session, actor, "team.delete", team, audit.diff(before, {}))
+    _audit(session, actor, "team.delete", "team", team, audit.diff(before, {}))
     await start_ai_turns(session, await routing.team_deleted(session, team=team))
     await teams.delete_team(session, team=team)
     await commit(session, broker)
@@ -248,24 +219,9 @@ async def _ai_agent_saved(
     result = ai_agents.out(ai_agent, box)
     changes = audit.diff(before, audit.view(result), secrets=secrets or [])
     if changes or action != "ai_agent.update":
-        _audit_ai_agent(session, actor, action, ai_agent, changes)
+        _audit(session, actor, action, "ai_agent", ai_agent, changes)
     await commit(session, broker)
     return result
-
-
-def _audit_ai_agent(
-    session: AsyncSession, actor: Actor, action: str, ai_agent: AIAgent, changes: dict[str, Any]
-) -> None:
-    audit.record(
-        session,
-        app_id=ai_agent.app_id,
-        actor=actor,
-        action=action,
-        target_type="ai_agent",
-        target_id=ai_agent.id,
-        target_name=ai_agent.name,
-        changes=changes,
-    )
 
 
 async def delete_ai_agent(
@@ -273,7 +229,27 @@ async def delete_ai_agent(
 ) -> None:
     """Remove an AI agent: routing forgets it and its open conversations go to the humans."""
     before = audit.view(ai_agents.out(ai_agent, box))
-    _audit_ai_agent(session, actor, "ai_agent.delete", ai_agent, audit.diff(before, {}))
+    _audit(session, actor, "ai_agent.delete", "ai_agent", ai_agent, audit.diff(before, {}))
     await ai_agents.delete(session, ai_agent=ai_agent)
     await start_ai_turns(session, await routing.ai_agent_deleted(session, ai_agent=ai_agent))
     await commit(session, broker)
+
+
+def _audit(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target: Agent | Team | AIAgent,
+    changes: dict[str, Any],
+) -> None:
+    audit.record(
+        session,
+        app_id=target.app_id,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target.id,
+        target_name=target.name,
+        changes=changes,
+    )

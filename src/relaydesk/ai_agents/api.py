@@ -60,9 +60,9 @@ async def get_ai_agent(
 async def update_ai_agent(
     ai_agent_id: str,
     body: AIAgentUpdate,
-    read: ReadSessionDep,
     session: SessionDep,
     principal: Admin,
+    read: ReadSessionDep,
     box: SecretBoxDep,
     broker: BrokerDep,
     actor: ActorDep,
