@@ -33,6 +33,7 @@ MAY_COMMIT = (
     "relaydesk.events",
     "relaydesk.ai_agents.worker",
     "relaydesk.webhooks.delivery",
+    "relaydesk.uploads.cleanup",
     "relaydesk.migrations",
 )
 ENGINE = "relaydesk.routing.engine"

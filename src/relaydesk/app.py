@@ -33,6 +33,7 @@ from relaydesk.routing import api as routing_api
 from relaydesk.security import SecretBox
 from relaydesk.teams import api as teams_api
 from relaydesk.uploads import api as uploads_api
+from relaydesk.uploads import cleanup as upload_cleanup
 from relaydesk.web import api as web_api
 from relaydesk.webhooks import api as webhooks_api
 from relaydesk.webhooks import delivery as webhook_delivery
@@ -60,7 +61,7 @@ ROUTERS = [
 ]
 
 #: background services: ``async def start(app) -> stop coroutine function``
-WORKERS = [turn_worker.start, webhook_delivery.start]
+WORKERS = [turn_worker.start, webhook_delivery.start, upload_cleanup.start]
 
 
 async def _schema_revision(app: FastAPI) -> str | None:
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "login_address": Rule.parse(settings.rate_limit_login_address),
             "widget_session": Rule.parse(settings.rate_limit_widget_session),
             "contact": Rule.parse(settings.rate_limit_contact),
+            "contact_upload": Rule.parse(settings.rate_limit_contact_upload),
         },
         settings.redis_url,
     )

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
     upload_url_ttl_s: int = 7 * 24 * 3600
+    upload_quota_bytes_per_app: int = 5 * 1024**3  # all of an app's stored files (0: none)
+    upload_unattached_ttl_s: int = 24 * 3600  # a file no message carries is deleted after
+    upload_sweep_s: float = 60.0  # how often each worker process looks for such files
     token_ttl_s: int = 30 * 24 * 3600
     outbound_allow_hosts: str = ""  # host names, IPs or CIDRs tenants' URLs may reach
     auth_cache_s: float = 5.0  # reuse a resolved API-key / contact token this long (0: off)
@@ -68,6 +71,7 @@ class Settings(BaseSettings):
 
     rate_limit_widget_session: str = "60/60"  # per client address
     rate_limit_contact: str = "300/60"  # per contact, any request with a contact token
+    rate_limit_contact_upload: str = "20/60"  # per contact, uploads
 
     ws_max_per_principal: int = 20  # open sockets of one contact / agent / API key (0: no cap)
     ws_max_contacts_per_app: int = 2000  # open widget sockets of one app's contacts (0: no cap)

@@ -17,6 +17,7 @@ from relaydesk.messages import service as messages
 from relaydesk.messages.schemas import MessageIn, MessageOut
 from relaydesk.routing import service as routing
 from relaydesk.routing.snapshot import lock_settings
+from relaydesk.uploads import service as uploads
 
 
 async def post_message(
@@ -83,6 +84,9 @@ async def store_message(
         metadata=body.metadata,
         client_message_id=body.client_message_id,
     )
+    if created and body.attachments:
+        urls = [str(a.url) for a in body.attachments]
+        await uploads.mark_attached(session, app_id=conversation.app_id, urls=urls)
     if created and sender_type == "contact":
         await start_ai_turns(
             session, await routing.contact_wrote(session, conversation=conversation)

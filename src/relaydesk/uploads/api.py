@@ -46,7 +46,10 @@ async def upload(
     broker: BrokerDep,
     principal: AppPrincipal,
 ) -> UploadOut:
-    """Store a file (size and type limits from settings); answers a signed, expiring URL."""
+    """Store a file (size, type and quota limits from settings); answers a signed, expiring
+    URL. A file no message carries within ``upload_unattached_ttl_s`` is deleted."""
+    if principal.kind == "contact":  # anyone can be a contact: uploads are limited apart
+        await request.app.state.limiter.check("contact_upload", principal.id or "")
     row = await access.store_upload(
         session, broker, settings=settings, principal=principal, file=file
     )

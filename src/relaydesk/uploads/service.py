@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import mimetypes
 import re
 import secrets
 import time
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import UploadFile
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.config import Settings
-from relaydesk.db import new_id
+from relaydesk.db import new_id, utcnow
 from relaydesk.errors import PayloadTooLarge, UnsupportedMediaType
 from relaydesk.security import SecretBox
 from relaydesk.uploads.models import Upload
@@ -31,6 +33,8 @@ _ACTIVE = re.compile(
     r"^(text/(html|xml|xsl|javascript|ecmascript|css)|image/svg\+xml|"
     r"application/(xhtml\+xml|xml|javascript|ecmascript|x-javascript|wasm)|.*\+xml)$"
 )
+#: the upload id in a download URL of ours (``…/api/v1/uploads/<id>/<name>…``)
+_DOWNLOAD_PATH = re.compile(r"/api/v1/uploads/(upl_[0-9A-Za-z]{1,36})/")
 _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 
 #: (magic prefix, type) for formats whose first bytes are cheap and reliable to recognise
@@ -192,6 +196,7 @@ async def store(
             code="unsupported_file_type",
             details={"mime_type": mime_type, "allowed": settings.upload_allowed_types},
         )
+    room = await _room_left(session, settings, app_id=app_id)
     upload = Upload(
         id=new_id("upl"),
         app_id=app_id,
@@ -214,6 +219,8 @@ async def store(
                         f"The file is larger than {settings.upload_max_bytes} bytes.",
                         code="file_too_large",
                     )
+                if room is not None and size > room:
+                    raise _quota_exceeded(settings)
                 await asyncio.to_thread(out.write, chunk)
     except BaseException:
         path.unlink(missing_ok=True)
@@ -222,3 +229,55 @@ async def store(
     session.add(upload)
     await session.flush()
     return upload
+
+
+async def _room_left(session: AsyncSession, settings: Settings, *, app_id: str) -> int | None:
+    """Bytes the app may still store (None: no quota); 413 when there are none."""
+    quota = settings.upload_quota_bytes_per_app
+    if quota <= 0:
+        return None
+    used = await session.scalar(
+        select(func.coalesce(func.sum(Upload.size), 0)).where(Upload.app_id == app_id)
+    )
+    room = quota - int(used or 0)
+    if room <= 0:
+        raise _quota_exceeded(settings)
+    return room
+
+
+def _quota_exceeded(settings: Settings) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The app's files would take more than its quota of "
+        f"{settings.upload_quota_bytes_per_app} bytes.",
+        code="upload_quota_exceeded",
+    )
+
+
+async def mark_attached(session: AsyncSession, *, app_id: str, urls: list[str]) -> None:
+    """Note that a message carries these files of the app (kept: no longer swept)."""
+    ids = {m.group(1) for url in urls if (m := _DOWNLOAD_PATH.search(url))}
+    if ids:
+        await session.execute(
+            update(Upload)
+            .where(Upload.app_id == app_id, Upload.id.in_(ids), Upload.attached_at.is_(None))
+            .values(attached_at=utcnow())
+        )
+
+
+async def unattached(
+    session: AsyncSession, *, created_before: datetime, limit: int
+) -> builtins.list[Upload]:
+    """Files no message carries that are older than ``created_before``, oldest first."""
+    query = (
+        select(Upload)
+        .where(Upload.attached_at.is_(None), Upload.created_at < created_before)
+        .order_by(Upload.created_at)
+        .limit(limit)
+    )
+    return builtins.list(await session.scalars(query))
+
+
+async def delete(session: AsyncSession, *, upload: Upload) -> None:
+    """Remove the row (the caller removes the bytes once that is committed)."""
+    await session.delete(upload)
+    await session.flush()
