@@ -17,8 +17,12 @@ DEFAULT_PG = os.environ.get(
     "RELAYDESK_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 
-#: the production defaults of the worker knobs (tests.support speeds them up for tests)
+#: the production defaults of the worker and pool knobs (tests.support speeds the workers up
+#: and shrinks the pool to 3 + 6 overflow for tests, which would open and close a
+#: connection per request past 9 at once)
 PRODUCTION_WORKERS = {
+    "RELAYDESK_DB_POOL_SIZE": "20",
+    "RELAYDESK_DB_MAX_OVERFLOW": "20",
     "RELAYDESK_WORKER_POLL_S": "1.0",
     "RELAYDESK_TURN_BACKOFF_BASE_S": "1.0",
     "RELAYDESK_TURN_BACKOFF_MAX_S": "30",

@@ -46,7 +46,7 @@ from tests.support import (  # noqa: E402
     new_app,
 )
 
-from bench.common import DEFAULT_PG, percentile, run_info  # noqa: E402
+from bench.common import DEFAULT_PG, PRODUCTION_WORKERS, percentile, run_info  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "fanout.json"
 DEFAULT_REDIS = os.environ.get("RELAYDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -248,8 +248,8 @@ def main() -> None:
         print(f"PostgreSQL unavailable ({exc}); using SQLite", flush=True)
         backend, db_url = "sqlite", database("sqlite", tmp)
     env = {
+        **PRODUCTION_WORKERS,
         "RELAYDESK_REDIS_URL": args.redis_url,
-        "RELAYDESK_LOG_LEVEL": "warning",
         "RELAYDESK_WS_MAX_PER_PRINCIPAL": "0",  # thousands of idle sockets on one API key
     }
     results: dict[str, Any] = {
