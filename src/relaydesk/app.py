@@ -22,12 +22,14 @@ from relaydesk.browser import BrowserPolicy
 from relaydesk.config import Settings, get_settings
 from relaydesk.contacts import api as contacts_api
 from relaydesk.conversations import api as conversations_api
+from relaydesk.conversations import idle as idle_sweeper
 from relaydesk.db import make_engine, make_sessionmaker
 from relaydesk.errors import install_error_handlers
 from relaydesk.events import make_broker
 from relaydesk.health import RequestMetrics
 from relaydesk.limits import BodySizeLimit, RefuseNul
 from relaydesk.ratelimit import Limiter, Rule
+from relaydesk.ratings import api as ratings_api
 from relaydesk.realtime import api as realtime_api
 from relaydesk.routing import api as routing_api
 from relaydesk.security import SecretBox
@@ -51,6 +53,7 @@ ROUTERS = [
     contacts_api.router,
     routing_api.router,
     conversations_api.router,
+    ratings_api.router,
     ai_agents_api.router,
     webhooks_api.router,
     audit_api.router,
@@ -61,7 +64,7 @@ ROUTERS = [
 ]
 
 #: background services: ``async def start(app) -> stop coroutine function``
-WORKERS = [turn_worker.start, webhook_delivery.start, upload_cleanup.start]
+WORKERS = [turn_worker.start, webhook_delivery.start, upload_cleanup.start, idle_sweeper.start]
 
 
 async def _schema_revision(app: FastAPI) -> str | None:

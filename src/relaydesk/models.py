@@ -9,6 +9,7 @@ from relaydesk.contacts.models import Contact
 from relaydesk.conversations.models import Assignment, Conversation, Participant, ReadMark
 from relaydesk.db import Base
 from relaydesk.messages.models import Message
+from relaydesk.ratings.models import Rating
 from relaydesk.routing.models import RotationPointer, RoutingSettings
 from relaydesk.teams.models import Team, TeamMember
 from relaydesk.uploads.models import Upload
@@ -28,6 +29,7 @@ __all__ = [
     "Contact",
     "Conversation",
     "Message",
+    "Rating",
     "Participant",
     "RotationPointer",
     "ReadMark",

@@ -30,6 +30,7 @@ PUBLIC_FILES = {"/widget/{name}.js", "/static/dashboard/{path:path}"}
 #: a valid body per request schema; "{param}" is replaced by the tenant's value
 BODIES: dict[str, Any] = {
     "AgentUpdate": {"name": "renamed by someone"},
+    "RatingIn": {"score": 3, "comment": "rated by someone"},
     "TeamUpdate": {"name": "renamed by someone", "member_ids": ["{agent_id}"]},
     "ContactUpdate": {"name": "renamed by someone"},
     "ConversationUpdate": {"title": "renamed by someone"},

@@ -94,7 +94,13 @@ class Tenant:
             conv["id"], reply, sender="agent", sender_extra={"id": self.values["agent_id"]}
         )
         contact.ok(contact.post(f"/api/v1/conversations/{conv['id']}/read", {}))
-        self.mark(conv["id"], title, text, message["id"], reply, group=group)
+        # resolved, rated, and reopened by the contact: it has a rating and is open again
+        path = f"/api/v1/conversations/{conv['id']}"
+        self.key.ok(self.key.patch(path, {"status": "resolved"}))
+        comment = self.label(f"{group} rating")
+        contact.ok(contact.post(f"{path}/rating", {"score": 4, "comment": comment}), 201)
+        contact.say(conv["id"], self.label(f"{group} again"))
+        self.mark(conv["id"], title, text, message["id"], reply, comment, group=group)
         return {"conversation_id": conv["id"], "message_id": message["id"]}
 
     def upload(self, group: str = "contact") -> dict[str, str]:

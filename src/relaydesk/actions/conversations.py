@@ -19,6 +19,7 @@ from relaydesk.events import Broker, commit, emit_about
 from relaydesk.messages import service as messages
 from relaydesk.messages.schemas import SenderIn
 from relaydesk.routing import service as routing
+from relaydesk.routing.models import RoutingSettings
 from relaydesk.routing.snapshot import lock_settings
 
 
@@ -129,6 +130,8 @@ async def set_status(
 ) -> None:
     """A status change and what routing does about it, in the caller's transaction."""
     previous = await service.set_status(session, conversation=conversation, status=status)
+    if status == "resolved" and previous != "resolved":
+        await _ask_for_rating(session, conversation)
     if previous != status:
         await start_ai_turns(
             session,
@@ -136,6 +139,55 @@ async def set_status(
                 session, conversation=conversation, previous=previous, actor=actor
             ),
         )
+
+
+async def _ask_for_rating(session: AsyncSession, conversation: Conversation) -> None:
+    """With CSAT on, a resolved conversation asks its contact for a rating (the widget
+    shows stars for a system message whose metadata type is ``csat_request``)."""
+    rules = await session.get(RoutingSettings, conversation.app_id)
+    if rules is None or not rules.csat:
+        return
+    await messages.create(
+        session,
+        conversation=conversation,
+        sender_type="system",
+        sender_id=None,
+        text=rules.csat.get("question") or CSAT_QUESTION,
+        metadata={"type": "csat_request"},
+    )
+
+
+CSAT_QUESTION = "How would you rate this conversation?"
+
+
+async def auto_resolve(
+    session: AsyncSession, broker: Broker, *, app_id: str, conversation_id: str
+) -> bool:
+    """Resolve a conversation that went quiet after its contact was answered (the routing
+    settings' ``auto_resolve``), rechecked under the locks: several processes sweeping
+    together resolve it once, and a contact who just wrote is never closed on."""
+    rules = await lock_settings(session, app_id=app_id)
+    conversation = await service.get(
+        session, app_id=app_id, conversation_id=conversation_id, for_update=True
+    )
+    if not rules.auto_resolve or not service.idle_answered(
+        conversation, idle_seconds=int(rules.auto_resolve["idle_seconds"])
+    ):
+        await session.rollback()
+        return False
+    if rules.auto_resolve.get("message"):
+        await messages.create(
+            session,
+            conversation=conversation,
+            sender_type="system",
+            sender_id=None,
+            text=rules.auto_resolve["message"],
+            metadata={"relaydesk": "auto_resolve"},
+        )
+    await set_status(session, conversation=conversation, status="resolved", actor=("system", None))
+    await service.emit_updated(session, conversation)
+    await commit(session, broker)
+    return True
 
 
 async def mark_read(

@@ -17,6 +17,7 @@ class Conversation(Base):
         Index("ix_conversations_app_created", "app_id", "created_at", "id"),
         Index("ix_conversations_app_status", "app_id", "status"),
         Index("ix_conversations_assignee", "app_id", "assignee_type", "assignee_id", "status"),
+        Index("ix_conversations_idle", "app_id", "status", "last_message_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -31,6 +32,10 @@ class Conversation(Base):
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set while waiting
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: who wrote last, system messages aside (contact | agent | ai_agent): auto-resolve
+    #: never closes a conversation whose contact is waiting for an answer
+    last_sender_type: Mapped[str | None] = mapped_column(String(10))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last resolution
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -6,7 +6,7 @@ import base64
 import binascii
 import builtins
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
@@ -245,10 +245,44 @@ async def set_status(session: AsyncSession, *, conversation: Conversation, statu
         return previous
     conversation.status = status
     conversation.updated_at = utcnow()
+    if status == "resolved":
+        conversation.resolved_at = conversation.updated_at
     if status != "waiting":
         conversation.queued_at = None
     await session.flush()
     return previous
+
+
+def idle_answered(conversation: Conversation, *, idle_seconds: int) -> bool:
+    """Open, answered (the last non-system message is not the contact's) and quiet for
+    ``idle_seconds``: what auto-resolve closes."""
+    if conversation.status != "open" or conversation.last_message_at is None:
+        return False
+    if conversation.last_sender_type == "contact":
+        return False
+    return conversation.last_message_at <= utcnow() - timedelta(seconds=idle_seconds)
+
+
+async def idle_candidates(
+    session: AsyncSession, *, app_id: str, idle_seconds: int, limit: int
+) -> builtins.list[str]:
+    """Ids of the app's conversations that ``idle_answered`` may pick, oldest first."""
+    cutoff = utcnow() - timedelta(seconds=idle_seconds)
+    rows = await session.scalars(
+        select(Conversation.id)
+        .where(
+            Conversation.app_id == app_id,
+            Conversation.status == "open",
+            Conversation.last_message_at <= cutoff,
+            or_(
+                Conversation.last_sender_type.is_(None),
+                Conversation.last_sender_type != "contact",
+            ),
+        )
+        .order_by(Conversation.last_message_at)
+        .limit(limit)
+    )
+    return builtins.list(rows)
 
 
 async def add_participant(

@@ -121,6 +121,8 @@ async def create(
             return earlier, False
     conversation.last_message_at = now
     conversation.updated_at = now
+    if sender_type != "system":
+        conversation.last_sender_type = sender_type
     if sender_type in ("agent", "ai_agent") and sender_id:
         await add_participant(
             session, conversation_id=conversation.id, type_=sender_type, id_=sender_id

@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from relaydesk.db import Base, JSONType, UTCDateTime, utcnow
+
+#: JSON whose None is SQL NULL (not JSON ``null``), so "switched off" is ``IS NULL``
+NullableJSON = JSON(none_as_null=True).with_variant(
+    postgresql.JSONB(none_as_null=True), "postgresql"
+)
 
 
 class RoutingSettings(Base):
@@ -25,6 +31,10 @@ class RoutingSettings(Base):
     welcome_message: Mapped[str | None] = mapped_column(Text)
     away_message: Mapped[str | None] = mapped_column(Text)
     reassign_on_offline: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: {"idle_seconds", "message"?} or None (off)
+    auto_resolve: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    #: {"enabled", "question"?} or None (off)
+    csat: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

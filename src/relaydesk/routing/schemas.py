@@ -25,6 +25,20 @@ class AIRouting(In):
     ai_agent_ids: list[Id] = Field(default_factory=list, max_length=50)
 
 
+class AutoResolve(In):
+    """Resolve an open conversation whose contact was answered and then went quiet."""
+
+    idle_seconds: int = Field(ge=1, le=365 * 24 * 3600)
+    message: Text | None = None  # posted as a system message first
+
+
+class Csat(In):
+    """Ask the contact to rate the conversation when it is resolved."""
+
+    enabled: bool = True
+    question: Text | None = None
+
+
 class RoutingIn(In):
     human_routing: Literal["automatic", "notify_everybody"] = "automatic"
     default_agent_id: Id | None = None
@@ -33,6 +47,8 @@ class RoutingIn(In):
     welcome_message: Text | None = None
     away_message: Text | None = None
     reassign_on_offline: bool = False
+    auto_resolve: AutoResolve | None = None
+    csat: Csat | None = None
 
 
 class RoutingOut(Out):
@@ -43,3 +59,5 @@ class RoutingOut(Out):
     welcome_message: str | None
     away_message: str | None
     reassign_on_offline: bool
+    auto_resolve: AutoResolve | None = None
+    csat: Csat | None = None

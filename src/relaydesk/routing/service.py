@@ -22,7 +22,14 @@ from relaydesk.routing import engine
 from relaydesk.routing.apply import SYSTEM, Actor, Applied, Router
 from relaydesk.routing.cleanup import agent_deleted, ai_agent_deleted, reroute_agent, team_deleted
 from relaydesk.routing.models import RoutingSettings
-from relaydesk.routing.schemas import AIRouting, ChannelRule, RoutingIn, RoutingOut
+from relaydesk.routing.schemas import (
+    AIRouting,
+    AutoResolve,
+    ChannelRule,
+    Csat,
+    RoutingIn,
+    RoutingOut,
+)
 from relaydesk.routing.snapshot import conversation_snapshot, conversation_view, lock_settings
 from relaydesk.teams.models import Team
 
@@ -189,6 +196,8 @@ def set_rules(row: RoutingSettings, body: RoutingIn) -> None:
     row.welcome_message = body.welcome_message or None
     row.away_message = body.away_message or None
     row.reassign_on_offline = body.reassign_on_offline
+    row.auto_resolve = body.auto_resolve.model_dump() if body.auto_resolve else None
+    row.csat = body.csat.model_dump() if body.csat and body.csat.enabled else None
 
 
 # --- behind the routing endpoints and the turn queue ---------------------------------------
@@ -308,4 +317,6 @@ def out(row: RoutingSettings) -> RoutingOut:
         welcome_message=row.welcome_message,
         away_message=row.away_message,
         reassign_on_offline=row.reassign_on_offline,
+        auto_resolve=AutoResolve.model_validate(row.auto_resolve) if row.auto_resolve else None,
+        csat=Csat.model_validate(row.csat) if row.csat else None,
     )

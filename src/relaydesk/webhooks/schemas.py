@@ -19,6 +19,7 @@ WEBHOOK_EVENT_TYPES = (
     "agent.status",
     "contact.updated",
     "conversation.read",
+    "conversation.rated",
 )
 ALL_EVENTS = "*"
 

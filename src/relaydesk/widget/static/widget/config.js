@@ -31,6 +31,10 @@ export const L = Object.assign(
     shareLocation: "Share your location",
     close: "Close",
     open: "Open chat",
+    rate: "{n} of 5",
+    rateComment: "Anything to add? (optional)",
+    rateSend: "Send rating",
+    rated: "Thanks for your rating!",
   },
   settings.labels || {}
 );

@@ -4,6 +4,7 @@
 import { L } from "./config.js";
 import { el, icon } from "./dom.js";
 import { markFormSubmitted } from "./form.js";
+import { renderRating } from "./rating.js";
 import { hideTyping, scheduleRead, showSeen } from "./presence.js";
 import { sanitizeHtml } from "./sanitize.js";
 import { S } from "./state.js";
@@ -98,6 +99,10 @@ function renderMessage(m) {
       row.appendChild(node);
       shown = true;
     }
+  }
+  if (type === "system" && md.type === "csat_request") {
+    row.appendChild(renderRating());
+    shown = true;
   }
   if (!shown) return null;
   return row;

@@ -41,6 +41,14 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
 .rd-bubble { max-width: 82%; padding: 8px 12px; border-radius: 16px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .rd-me .rd-bubble { background: var(--rd-primary); color: #fff; border-bottom-right-radius: 4px; }
 .rd-them .rd-bubble { background: #fff; border: 1px solid #e5e7eb; border-bottom-left-radius: 4px; }
+.rd-rating { display: flex; flex-direction: column; align-items: center; gap: 6px; margin-top: 6px; }
+.rd-stars { display: flex; gap: 2px; }
+.rd-star { border: 0; background: none; font-size: 24px; line-height: 1; color: #d1d5db; cursor: pointer; padding: 2px; }
+.rd-star.rd-on { color: #f59e0b; }
+.rd-rating-comment { width: 90%; font: inherit; border: 1px solid #e5e7eb; border-radius: 8px; padding: 6px; resize: none; }
+.rd-rating-send { border: 0; border-radius: 8px; padding: 6px 12px; background: var(--rd-primary); color: #fff; cursor: pointer; }
+.rd-rating-send:disabled { opacity: 0.5; cursor: default; }
+.rd-rated { color: #3730a3; font-size: 13px; }
 .rd-system .rd-bubble { background: #eef2ff; color: #3730a3; font-size: 13px; text-align: center; max-width: 92%; }
 .rd-bubble.rd-html { white-space: normal; }
 .rd-bubble.rd-html > :first-child { margin-top: 0; }
