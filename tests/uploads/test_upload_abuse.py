@@ -102,4 +102,3 @@ def test_an_api_key_cannot_mark_another_apps_file_attached(limited: Server) -> N
     body = {"sender": {"type": "contact"}, "attachments": [attachment]}
     other.ok(other.post(f"/api/v1/conversations/{conversation['id']}/messages", body), 201)
     wait_until(lambda: owner.get(unsigned(theirs["url"])).status_code == 404, timeout=15)
-
