@@ -485,26 +485,45 @@ def test_custom_fallback_intents(fake: lex_server.FakeLex) -> None:
 # --- lex_v2: failures -----------------------------------------------------------------------
 
 
-def test_throttling_is_transient_after_client_retries(fake: lex_server.FakeLex) -> None:
+def test_throttling_is_transient_in_one_call_with_its_retry_after(
+    fake: lex_server.FakeLex,
+) -> None:
     conn = v2(fake, bot_name=None, bot_alias=None, bot_id="SUPPORTBOT", bot_alias_id="PRODALIAS1")
-    fake.fail_next(5, status=429, error_type="ThrottlingException", only="runtime")
+    fake.fail_next(5, status=429, error_type="ThrottlingException", only="runtime", retry_after=7)
     with pytest.raises(TransientError, match="ThrottlingException") as info:
         say(conn, "hello")
     assert info.value.transient
-    assert len(fake.calls("RecognizeText")) == 3  # botocore's own retries: max_attempts 2
+    assert info.value.retry_after_s == 7  # the turn queue waits at least this long
+    assert len(fake.calls("RecognizeText")) == 1  # no botocore retries: the queue retries
 
 
 def test_5xx_burst_is_transient_then_recovers(fake: lex_server.FakeLex) -> None:
     conn = v2(fake, bot_name=None, bot_alias=None, bot_id="SUPPORTBOT", bot_alias_id="PRODALIAS1")
-    fake.fail_next(3, status=503, error_type="InternalServerException", message="busy")
-    with pytest.raises(TransientError, match="HTTP 503"):
-        say(conn, "order status")
+    fake.fail_next(2, status=503, error_type="InternalServerException", message="busy")
+    for _ in range(2):
+        with pytest.raises(TransientError, match="HTTP 503"):
+            say(conn, "order status")
     assert say(conn, "order status").messages  # the burst is over
+    assert len(fake.calls("RecognizeText")) == 3
 
 
-def test_5xx_once_is_absorbed_by_the_client_retry(fake: lex_server.FakeLex) -> None:
+def test_a_models_5xx_is_transient_then_recovers(fake: lex_server.FakeLex) -> None:
     conn = v2(fake)
     fake.fail_next(1, status=500, error_type="InternalServerException", only="models")
+    with pytest.raises(TransientError, match="HTTP 500"):
+        say(conn, "kmConversationStarted")
+    assert say(conn, "kmConversationStarted").messages
+
+
+@pytest.mark.parametrize("version", ["v2", "v1"])
+@pytest.mark.parametrize("body", [b'{"messages": [', b"<html>OK</html>", b"", b"[1, 2]"])
+def test_a_2xx_body_that_is_not_an_object_is_transient(
+    fake: lex_server.FakeLex, version: str, body: bytes
+) -> None:
+    conn = v2(fake) if version == "v2" else v1(fake)
+    fake.garble_next(1, body)
+    with pytest.raises(TransientError, match="answered badly"):
+        say(conn, "kmConversationStarted")
     assert say(conn, "kmConversationStarted").messages
 
 
@@ -722,11 +741,13 @@ def test_v1_errors(fake: lex_server.FakeLex) -> None:
         say(v1(fake, bot_alias="nope"), "hi")
     with pytest.raises(PermanentError, match="AWS refused the credentials"):
         say(v1(fake, secret_access_key="wrong-secret-value"), "hi")
-    fake.fail_next(3, status=429, error_type="LimitExceededException")
+    fake.fail_next(1, status=429, error_type="LimitExceededException")
     with pytest.raises(TransientError, match="LimitExceededException"):
         say(v1(fake), "hi")
-    fake.fail_next(2, status=502, error_type="BadGatewayException")
-    assert say(v1(fake), "hello").messages  # two 502s are absorbed by the client retries
+    fake.fail_next(1, status=502, error_type="BadGatewayException")
+    with pytest.raises(TransientError, match="BadGatewayException"):
+        say(v1(fake), "hello")  # no client retries: the turn queue retries
+    assert say(v1(fake), "hello").messages
 
 
 def test_v1_validate(fake: lex_server.FakeLex) -> None:

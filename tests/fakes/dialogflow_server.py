@@ -6,6 +6,8 @@ In-process (tests)::
         key = fake.service_account("my-proj")          # JSON key whose token_uri is the fake
         fake.script_es(text="hi", response={...})        # canned answers, keyed by text / event
         fake.fail_next(2, status=500); fake.slow_next(1, 3.0); fake.revoke_tokens()
+        fake.fail_next(1, status=429, retry_after=2); fake.garble_next(1)  # a 200 not JSON
+        fake.refuse_connections(); fake.accept_connections()  # the port closed, then open
         fake.requests                                     # the request log
 
 Standalone: ``python -m tests.fakes.dialogflow_server --port 8911 --write-key key.json``.
@@ -220,6 +222,23 @@ class FakeHTTPServer:
             if retry_after is not None:
                 fault["retry_after"] = retry_after
             self._faults.append(fault)
+
+    def garble_next(self, count: int, body: bytes = b'{"truncated": ') -> None:
+        """The next ``count`` API calls answer 200 with ``body`` (not what the API sends)."""
+        with self.lock:
+            self._faults.append({"raw": body, "count": count})
+
+    def refuse_connections(self) -> None:
+        """Close the listening socket: connecting is refused until accept_connections()."""
+        self.stop()
+
+    def accept_connections(self) -> None:
+        """Listen again, on the same port."""
+        host, port = self._httpd.server_address[:2]
+        self._httpd = ThreadingHTTPServer((str(host), int(port)), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        self.start()
 
     def slow_next(self, count: int, delay: float) -> None:
         """The next ``count`` API calls wait ``delay`` seconds before answering."""
@@ -501,14 +520,18 @@ class FakeDialogflow(FakeHTTPServer):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        self.log({"method": method, "path": path, "headers": headers, "body": body})
+        entry = {"method": method, "path": path, "headers": headers, "body": body}
+        self.log({**entry, "at": time.time()})
         fault = self.take_fault()
         if fault and "delay" in fault:
             time.sleep(fault["delay"])
+        elif fault and "raw" in fault:
+            return 200, fault["raw"], {}
         elif fault and "status" in fault:
             code = fault["status"]
             status_name = {429: "RESOURCE_EXHAUSTED", 503: "UNAVAILABLE"}.get(code, "INTERNAL")
-            return code, _gerror(code, status_name, "injected fault"), {}
+            extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
+            return code, _gerror(code, status_name, "injected fault"), extra
         email = self._bearer_owner(headers.get("authorization", ""))
         if email is None:
             return (

@@ -7,7 +7,9 @@ In-thread use::
 
     with FakeLex() as lex:
         lex.script("hello", v2=[{"contentType": "PlainText", "content": "hi"}])
-        lex.fail_next(2, status=429, error_type="ThrottlingException")
+        lex.fail_next(2, status=429, error_type="ThrottlingException", retry_after=2)
+        lex.garble_next(1)  # a 200 whose body is not JSON
+        lex.refuse_connections(); lex.accept_connections()  # the port closed, then open
         ... endpoint_url=lex.url, access_key_id=lex.access_key_id, ...
         lex.requests  # every recorded request
 
@@ -383,6 +385,8 @@ class Fault:
     error_type: str
     message: str
     only: str | None  # "runtime", "models" or None for every Lex call
+    retry_after: int | None = None  # a Retry-After header on the error answer
+    raw: bytes | None = None  # answer 200 with these bytes instead of an error
 
 
 @dataclass
@@ -413,8 +417,11 @@ class Recorded:
 class LexApiError(Exception):
     """An AWS error answer: HTTP status, ``x-amzn-ErrorType`` and JSON body."""
 
-    def __init__(self, status: int, error_type: str, message: str) -> None:
+    def __init__(
+        self, status: int, error_type: str, message: str, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
+        self.retry_after = retry_after
         self.status = status
         self.error_type = error_type
         self.message = message
@@ -521,10 +528,19 @@ class FakeLex:
         error_type: str = "ThrottlingException",
         message: str = "Rate exceeded",
         only: str | None = None,
+        retry_after: int | None = None,
     ) -> None:
-        """Answer the next ``count`` Lex calls (optionally only runtime/models) with an error."""
+        """Answer the next ``count`` Lex calls (optionally only runtime/models) with an error
+        (with a ``Retry-After`` header when given)."""
         with self._lock:
-            self.faults.append(Fault(count, status, error_type, message, only))
+            self.faults.append(Fault(count, status, error_type, message, only, retry_after))
+
+    def garble_next(
+        self, count: int, body: bytes = b'{"messages": [', only: str = "runtime"
+    ) -> None:
+        """Answer the next ``count`` calls 200 with ``body`` (not a JSON object)."""
+        with self._lock:
+            self.faults.append(Fault(count, 200, "", "", only, raw=body))
 
     def set_delay(self, seconds: float, count: int | None = None) -> None:
         """Delay the next ``count`` answers (all when None) by ``seconds``."""
@@ -568,6 +584,14 @@ class FakeLex:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def refuse_connections(self) -> None:
+        """Close the listening socket: connecting is refused until accept_connections()."""
+        self.stop()
+
+    def accept_connections(self) -> None:
+        """Listen again, on the same port."""
+        self.start()
 
     def __enter__(self) -> FakeLex:
         return self.start()
@@ -993,8 +1017,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:  # noqa: N802
         self._handle("DELETE")
 
-    def _send(self, status: int, body: Any, error_type: str | None = None) -> None:
-        data = json.dumps(body).encode()
+    def _send(
+        self,
+        status: int,
+        body: Any,
+        error_type: str | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -1002,6 +1032,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("x-amzn-RequestId", f"fake-{time.monotonic_ns()}")
             if error_type:
                 self.send_header("x-amzn-ErrorType", error_type)
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
@@ -1056,8 +1088,11 @@ class _Handler(BaseHTTPRequestHandler):
             if not isinstance(body, dict):
                 raise LexApiError(400, "SerializationException", "Body is not a JSON object")
             fault = lex._take_fault(service)
+            if fault is not None and fault.raw is not None:
+                self._send(200, fault.raw)
+                return
             if fault is not None:
-                raise LexApiError(fault.status, fault.error_type, fault.message)
+                raise LexApiError(fault.status, fault.error_type, fault.message, fault.retry_after)
             delay = lex._take_delay()
             if delay and lex._stop.wait(delay):
                 return
@@ -1066,9 +1101,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, answer)
         except LexApiError as err:
             rec.status = err.status
-            self._send(
-                err.status, {"__type": err.error_type, "message": err.message}, err.error_type
-            )
+            extra = {} if err.retry_after is None else {"Retry-After": str(err.retry_after)}
+            body = {"__type": err.error_type, "message": err.message}
+            self._send(err.status, body, err.error_type, extra)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,8 @@ In-process (tests)::
         bot.script(text="hi", reply=[{"message": "Hello"}])    # or event="WELCOME"
         bot.script(text="raw", raw_body=b"not json")             # a broken answer
         bot.fail_next(2, status=503); bot.slow_next(1, 2.0)
+        bot.fail_next(1, status=429, retry_after=2); bot.garble_next(1)  # a 200 not JSON
+        bot.refuse_connections(); bot.accept_connections()  # the port closed, then open
         bot.requests                                             # the request log
         # bot.hook_url is the URL to configure
 
@@ -103,6 +105,8 @@ class FakeWebhookBot(FakeHTTPServer):
         fault = self.take_fault()
         if fault and "delay" in fault:
             time.sleep(fault["delay"])
+        elif fault and "raw" in fault:
+            return 200, fault["raw"], {"Content-Type": "text/plain"}
         elif fault and "status" in fault:
             extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
             return fault["status"], {"error": "injected fault"}, extra

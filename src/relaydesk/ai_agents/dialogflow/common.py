@@ -47,6 +47,31 @@ def _google_error(resp: httpx.Response) -> str:
     return resp.text[:200]
 
 
+def _answer_problem(data: Any, messages_key: str) -> str | None:
+    """Why a detectIntent answer is malformed (not an object, a field of the wrong type)."""
+    if not isinstance(data, dict):
+        return f"the body is a JSON {type(data).__name__}, not an object"
+    result = data.get("queryResult")
+    if result is None:
+        return None
+    if not isinstance(result, dict):
+        return "queryResult is not an object"
+    messages = result.get(messages_key)
+    if messages is not None and not (
+        isinstance(messages, list) and all(isinstance(m, dict) for m in messages)
+    ):
+        return f"{messages_key} is not a list of objects"
+    for m in messages or []:
+        inner = m.get("text") or {}
+        lines = inner.get("text") if isinstance(inner, dict) else None
+        if not isinstance(inner, dict) or not isinstance(lines or [], list):
+            return "a text message is not an object with a list of texts"
+    text = result.get("fulfillmentText")
+    if text is not None and not isinstance(text, str):
+        return "fulfillmentText is not a string"
+    return None
+
+
 class _DialogflowBase(Connector, Generic[C]):
     """Shared HTTP, auth and error handling of both Dialogflow kinds; ``cfg`` is a ``C``."""
 
@@ -82,12 +107,21 @@ class _DialogflowBase(Connector, Generic[C]):
     def request_body(self, turn: Turn) -> dict[str, Any]:
         """The detectIntent request body for one turn."""
 
+    #: the ``queryResult`` list holding the response messages (ES and CX differ)
+    _messages_key: ClassVar[str] = "fulfillmentMessages"
+
     async def detect(self, turn: Turn) -> dict[str, Any]:
-        """Send the turn to detectIntent; the ``queryResult`` of the reply."""
+        """Send the turn to detectIntent; the ``queryResult`` of the reply.
+
+        A 2xx body of the wrong shape is a transient failure, never an empty reply."""
         data = await self._call(
             "POST", self.detect_url(turn.conversation_id), self.request_body(turn)
         )
-        return (data or {}).get("queryResult") or {}
+        problem = _answer_problem(data, self._messages_key)
+        if problem is not None:
+            raise TransientError(f"{self._label} detectIntent answered badly: {problem}")
+        result: dict[str, Any] = data.get("queryResult") or {}
+        return result
 
     def _http(self) -> httpx.AsyncClient:
         """The connector's reused HTTP client."""

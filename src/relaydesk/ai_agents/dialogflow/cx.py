@@ -19,6 +19,7 @@ class DialogflowCXConnector(_DialogflowBase[DialogflowCXConfig]):
     kind: ClassVar[str] = "dialogflow_cx"
     Config: ClassVar[type[BaseModel]] = DialogflowCXConfig
     _label = "Dialogflow CX"
+    _messages_key = "responseMessages"
 
     def agent_url(self) -> str:
         """The agent (``projects/P/locations/L/agents/A``) on its regional endpoint."""

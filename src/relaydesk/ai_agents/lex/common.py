@@ -1,12 +1,15 @@
 """The base both Lex connectors share: boto3 clients, error mapping and the thread hop.
 
-boto3 clients are made once per connector, with explicit timeouts and few botocore retries
-(``max_attempts: 2``, standard mode: at most 3 attempts; the durable turn queue does the
-real retrying), and are called in the provider threads (``ai_agents.blocking``).
+boto3 clients are made once per connector, with explicit timeouts and no botocore retries
+(``total_max_attempts: 1``: one HTTP call per try, so the durable turn queue's backoff, and
+the provider's ``Retry-After``, are the only retrying), and are called in the provider
+threads (``ai_agents.blocking``). A runtime answer of 2xx whose body is not a JSON object is a
+transient failure (:class:`MalformedAnswer`), never an empty or garbled reply.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from typing import Any, ClassVar, Generic, TypeVar
@@ -29,6 +32,7 @@ from relaydesk.ai_agents.base import (
     ConnectorError,
     PermanentError,
     TransientError,
+    retry_after_seconds,
 )
 from relaydesk.ai_agents.blocking import run_blocking
 from relaydesk.ai_agents.lex.config import _LexConfigBase
@@ -65,6 +69,9 @@ _TRANSIENT_CODES = {
     "RequestTimeoutException",
 }
 
+#: the services whose 2xx answers are checked before botocore parses them
+RUNTIME_SERVICES = ("lexv2-runtime", "lex-runtime")
+
 _SESSION_LOCK = threading.Lock()
 _SESSION: list[boto3.session.Session] = []
 
@@ -77,6 +84,26 @@ def _boto_session() -> boto3.session.Session:
     if not _SESSION:
         _SESSION.append(boto3.session.Session())
     return _SESSION[0]
+
+
+class MalformedAnswer(Exception):
+    """A 2xx runtime answer whose body is not a JSON object (a proxy's page, a cut body)."""
+
+
+def check_body(response_dict: dict[str, Any], **_: Any) -> None:
+    """botocore ``before-parse`` hook: raise MalformedAnswer for a 2xx body that is not an
+    object (botocore would turn it into an empty answer, or V1's ``message`` text)."""
+    status = int(response_dict.get("status_code") or 0)
+    if not 200 <= status < 300:
+        return
+    body = response_dict.get("body") or b""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, TypeError):
+        raise MalformedAnswer(f"HTTP {status} body is not JSON ({len(body)} bytes)") from None
+    if not isinstance(parsed, dict):
+        kind = type(parsed).__name__
+        raise MalformedAnswer(f"HTTP {status} body is a JSON {kind}, not an object")
 
 
 class _LexConnector(Connector, Generic[C]):
@@ -115,11 +142,13 @@ class _LexConnector(Connector, Generic[C]):
                     config=BotoConfig(
                         connect_timeout=self.cfg.connect_timeout_s,
                         read_timeout=self.cfg.read_timeout_s,
-                        retries={"max_attempts": 2, "mode": "standard"},
+                        retries={"total_max_attempts": 1, "mode": "standard"},
                         max_pool_connections=32,
                         user_agent_extra="relaydesk",
                     ),
                 )
+            if service in RUNTIME_SERVICES:
+                made.meta.events.register("before-parse", check_body)
             self._clients[service] = made
             return made
 
@@ -151,13 +180,18 @@ class _LexConnector(Connector, Generic[C]):
                 )
                 return PermanentError(self._scrub(text))
             if status == 429 or status >= 500 or code in _TRANSIENT_CODES:
-                text = f"{self.label} {action} failed (HTTP {status}, {detail}), retries exhausted"
-                return TransientError(self._scrub(text))
+                headers = (exc.response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
+                text = f"{self.label} {action} failed (HTTP {status}, {detail})"
+                after = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+                wait = retry_after_seconds(after)
+                return TransientError(self._scrub(text), retry_after_s=wait)
             if code in _NOT_FOUND_CODES:
                 return PermanentError(self._scrub(f"{self.label} {action}: not found: {detail}"))
             return PermanentError(
                 self._scrub(f"{self.label} rejected {action} (HTTP {status}): {detail}")
             )
+        if isinstance(exc, MalformedAnswer):
+            return TransientError(self._scrub(f"{self.label} {action} answered badly: {exc}"))
         if isinstance(exc, ReadTimeoutError):
             text = f"{self.label} did not answer {action} within {self.cfg.read_timeout_s}s: {exc}"
             return TransientError(self._scrub(text))

@@ -51,6 +51,34 @@ def _card(c: dict[str, Any], subtitle_key: str) -> dict[str, Any]:
     )
 
 
+def _wrong(value: Any, kind: type | tuple[type, ...]) -> bool:
+    """True when ``value`` is present (not None) and not of ``kind``."""
+    return value is not None and not isinstance(value, kind)
+
+
+def v2_problem(resp: dict[str, Any]) -> str | None:
+    """Why a RecognizeText answer is malformed (a field of the wrong type), or None."""
+    messages = resp.get("messages")
+    if _wrong(messages, list):
+        return "messages is not a list"
+    for m in messages or []:
+        if not isinstance(m, dict) or _wrong(m.get("content"), str):
+            return "a message is not an object with text content"
+    if _wrong(resp.get("sessionState"), dict) or _wrong(resp.get("interpretations"), list):
+        return "sessionState or interpretations has the wrong type"
+    return None
+
+
+def v1_problem(resp: dict[str, Any]) -> str | None:
+    """Why a PostText answer is malformed (a field of the wrong type), or None."""
+    for key in ("message", "messageFormat", "dialogState", "intentName"):
+        if _wrong(resp.get(key), str):
+            return f"{key} is not a string"
+    if _wrong(resp.get("responseCard"), dict):
+        return "responseCard is not an object"
+    return None
+
+
 def v2_messages(messages: list[dict[str, Any]]) -> list[BotMessage]:
     """Lex V2 ``messages[]`` in order; consecutive ImageResponseCards form one carousel."""
     out: list[BotMessage] = []

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from relaydesk.ai_agents.base import PermanentError, TransientError, Turn, TurnResult
 from relaydesk.ai_agents.lex.common import _LexConnector
 from relaydesk.ai_agents.lex.config import LexV1Config
-from relaydesk.ai_agents.lex.render import v1_messages
+from relaydesk.ai_agents.lex.render import v1_messages, v1_problem
 from relaydesk.ai_agents.lex.request import lex_session_id, turn_input
 
 
@@ -34,6 +34,9 @@ class LexV1Connector(_LexConnector[LexV1Config]):
         if session_attrs:
             kwargs["sessionAttributes"] = session_attrs
         resp = await self.call("PostText", runtime.post_text, **kwargs)
+        problem = v1_problem(resp)
+        if problem is not None:
+            raise TransientError(f"Lex V1 PostText answered badly: {problem}")
         messages = v1_messages(resp)
         if resp.get("dialogState") == "Failed":
             intent = resp.get("intentName")

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from relaydesk.ai_agents.base import ConfigInvalid, PermanentError, TransientError, Turn, TurnResult
 from relaydesk.ai_agents.lex.common import _LexConnector
 from relaydesk.ai_agents.lex.config import LexV2Config
-from relaydesk.ai_agents.lex.render import v2_messages
+from relaydesk.ai_agents.lex.render import v2_messages, v2_problem
 from relaydesk.ai_agents.lex.request import lex_session_id, turn_input
 
 log = logging.getLogger("relaydesk.ai_agents.lex")
@@ -155,6 +155,9 @@ class LexV2Connector(_LexConnector[LexV2Config]):
                 self._bot_id, self._alias_id = self.cfg.bot_id, self.cfg.bot_alias_id
                 self._locales = None  # names may point elsewhere now: resolve again next time
             raise
+        problem = v2_problem(resp)
+        if problem is not None:
+            raise TransientError(f"Lex V2 RecognizeText answered badly: {problem}")
         return self.result(turn, resp)
 
     def result(self, turn: Turn, resp: dict[str, Any]) -> TurnResult:
