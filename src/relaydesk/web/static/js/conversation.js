@@ -11,6 +11,7 @@ import { attachControl } from "./attach.js";
 let conv = null;
 let messages = [];
 let trail = [];
+let rating = null; // the latest resolution's rating, or null
 let loadSeq = 0;
 const ids = new Set();
 
@@ -41,16 +42,18 @@ export async function openConversation(id) {
   document.body.dataset.pane = "conversation";
   if (!conv || conv.id !== id) clear(pane()).append(h("p", { class: "muted pad", role: "status", text: "Loading conversation…" }));
   try {
-    const [c, m, t] = await Promise.all([
+    const [c, m, t, r] = await Promise.all([
       api.get(`/conversations/${enc(id)}`),
       api.get(`/conversations/${enc(id)}/messages?limit=500`),
       api.get(`/conversations/${enc(id)}/assignments`),
+      api.get(`/conversations/${enc(id)}/rating`).catch(() => null), // 404: not rated
     ]);
     if (seq !== loadSeq) return;
     if (!conv || conv.id !== c.id) stopTyping();
     conv = c;
     messages = m.items;
     trail = t.items;
+    rating = r;
     ids.clear();
     for (const msg of messages) ids.add(msg.id);
     render();
@@ -137,11 +140,17 @@ function details() {
         row("Assignee", conv.assignee ? refName(conv.assignee) : conv.status === "waiting" ? "Nobody yet (waiting in queue)" : "Nobody"),
         row("Team", conv.team_id ? teamName(conv.team_id) : null),
         row("Participants", (conv.participants || []).map(refName).join(", ")),
-        row("Started", new Date(conv.created_at).toLocaleString()))),
+        row("Started", new Date(conv.created_at).toLocaleString()),
+        row("Rating", rating ? ratingText(rating) : null))),
     assignForm(),
     h("section", { "aria-labelledby": "trail-h", class: "trail" },
       h("h3", { id: "trail-h", text: "Assignment history" }),
       trail.length ? h("ol", { id: "trail" }, trail.map(trailItem)) : h("p", { class: "muted", text: "No assignments yet." })));
+}
+
+function ratingText(r) {
+  const stars = "★".repeat(r.score) + "☆".repeat(5 - r.score);
+  return `${stars} ${r.score}/5${r.comment ? ` — “${r.comment}”` : ""}`;
 }
 
 function trailItem(entry) {
@@ -350,6 +359,9 @@ export function initConversation() {
   };
   on("ws:conversation.updated", onConv);
   on("ws:conversation.assigned", onConv);
+  on("ws:conversation.rated", (data) => {
+    if (conv && data && data.conversation_id === conv.id) { rating = data; rerenderMeta(); }
+  });
   on("directory", () => { if (conv) rerenderMeta(); });
   on("ws:ready", async ({ reconnect }) => {
     if (!reconnect || !conv) return;

@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { clear, h, toast } from "../dom.js";
 import { AI_KINDS } from "../labels.js";
 import { emit, state } from "../state.js";
+import { closingFields } from "./closing.js";
 import { errorBox, field, showError } from "./forms.js";
 
 function agentOptions(selected, { none = "None" } = {}) {
@@ -56,6 +57,7 @@ export async function routingSection(root) {
   const away = h("textarea", { name: "away_message", rows: 2, maxlength: 2000 });
   away.value = r.away_message || "";
   const reassign = h("input", { type: "checkbox", name: "reassign_on_offline", checked: r.reassign_on_offline });
+  const closing = closingFields(r);
 
   const form = h("form", { id: "routing-form", class: "settings-form", "aria-labelledby": "routing-h" },
     h("h2", { id: "routing-h", text: "Conversation rules" }),
@@ -73,6 +75,7 @@ export async function routingSection(root) {
     field("Welcome message", welcome, "Sent when a human agent who is online gets a new conversation. Empty: none."),
     field("Away message", away, "Sent when the assignee is away or offline, or the conversation waits. Empty: none."),
     field("Reassign an agent's open conversations when they go offline", reassign),
+    closing.node,
     err,
     h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary", text: "Save rules" })));
   form.addEventListener("submit", async (e) => {
@@ -91,6 +94,7 @@ export async function routingSection(root) {
       welcome_message: welcome.value.trim() || null,
       away_message: away.value.trim() || null,
       reassign_on_offline: reassign.checked,
+      ...closing.values(),
     };
     try {
       state.routing = await api.put("/routing", body);
