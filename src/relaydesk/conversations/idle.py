@@ -24,9 +24,13 @@ log = logging.getLogger(__name__)
 BATCH = 100
 
 
-async def sweep_once(maker: async_sessionmaker[AsyncSession], broker: Broker) -> int:
+async def sweep_once(
+    maker: async_sessionmaker[AsyncSession],
+    read_maker: async_sessionmaker[AsyncSession],
+    broker: Broker,
+) -> int:
     """Resolve what is due in every app that asks for it; how many were resolved."""
-    async with maker() as session:
+    async with read_maker() as session:  # looking takes no write lock (SQLite)
         apps = (
             await session.execute(
                 select(RoutingSettings.app_id, RoutingSettings.auto_resolve).where(
@@ -51,10 +55,15 @@ async def sweep_once(maker: async_sessionmaker[AsyncSession], broker: Broker) ->
     return resolved
 
 
-async def run(maker: async_sessionmaker[AsyncSession], broker: Broker, poll_s: float) -> None:
+async def run(
+    maker: async_sessionmaker[AsyncSession],
+    read_maker: async_sessionmaker[AsyncSession],
+    broker: Broker,
+    poll_s: float,
+) -> None:
     while True:
         try:
-            await sweep_once(maker, broker)
+            await sweep_once(maker, read_maker, broker)
         except Exception:  # the database may be away: try again next round
             log.warning("auto-resolve sweep failed; retrying in %s s", poll_s)
         await asyncio.sleep(poll_s)
@@ -64,7 +73,12 @@ async def start(app: FastAPI) -> Callable[[], Awaitable[None]]:
     """Start this process's sweeper; returns the coroutine function that stops it."""
     settings: Settings = app.state.settings
     task = asyncio.create_task(
-        run(app.state.sessionmaker, app.state.broker, settings.auto_resolve_poll_s),
+        run(
+            app.state.sessionmaker,
+            app.state.read_sessionmaker,
+            app.state.broker,
+            settings.auto_resolve_poll_s,
+        ),
         name="auto-resolve",
     )
 

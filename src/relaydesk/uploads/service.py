@@ -196,7 +196,6 @@ async def store(
             code="unsupported_file_type",
             details={"mime_type": mime_type, "allowed": settings.upload_allowed_types},
         )
-    room = await _room_left(session, settings, app_id=app_id)
     upload = Upload(
         id=new_id("upl"),
         app_id=app_id,
@@ -219,30 +218,31 @@ async def store(
                         f"The file is larger than {settings.upload_max_bytes} bytes.",
                         code="file_too_large",
                     )
-                if room is not None and size > room:
-                    raise _quota_exceeded(settings)
                 await asyncio.to_thread(out.write, chunk)
+        # the quota is read only now: on SQLite the first statement takes the write lock,
+        # which should not wait on the copy to disk
+        await _check_quota(session, settings, app_id=app_id, size=size)
+        upload.size = size
+        session.add(upload)
+        await session.flush()
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    upload.size = size
-    session.add(upload)
-    await session.flush()
     return upload
 
 
-async def _room_left(session: AsyncSession, settings: Settings, *, app_id: str) -> int | None:
-    """Bytes the app may still store (None: no quota); 413 when there are none."""
+async def _check_quota(
+    session: AsyncSession, settings: Settings, *, app_id: str, size: int
+) -> None:
+    """413 ``upload_quota_exceeded`` when ``size`` more bytes would pass the app's quota."""
     quota = settings.upload_quota_bytes_per_app
     if quota <= 0:
-        return None
+        return
     used = await session.scalar(
         select(func.coalesce(func.sum(Upload.size), 0)).where(Upload.app_id == app_id)
     )
-    room = quota - int(used or 0)
-    if room <= 0:
+    if int(used or 0) + size > quota:
         raise _quota_exceeded(settings)
-    return room
 
 
 def _quota_exceeded(settings: Settings) -> PayloadTooLarge:
