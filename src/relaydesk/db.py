@@ -53,6 +53,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
+#: JSON whose None is SQL NULL (not JSON ``null``), so "switched off" is ``IS NULL``
+NullableJSON = JSON(none_as_null=True).with_variant(
+    postgresql.JSONB(none_as_null=True), "postgresql"
+)
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"

@@ -5,16 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from relaydesk.db import Base, JSONType, UTCDateTime, utcnow
-
-#: JSON whose None is SQL NULL (not JSON ``null``), so "switched off" is ``IS NULL``
-NullableJSON = JSON(none_as_null=True).with_variant(
-    postgresql.JSONB(none_as_null=True), "postgresql"
-)
+from relaydesk.db import Base, JSONType, NullableJSON, UTCDateTime, utcnow
 
 
 class RoutingSettings(Base):
