@@ -82,6 +82,16 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def shared_database(tmp_path: Path) -> Iterator[str]:
+    """One database for several processes of one test, not per backend: PostgreSQL when it
+    is set (where processes really race), else SQLite (for slow multi-process tests)."""
+    url = create_postgres_database(PG_URL) if PG_URL else f"sqlite+aiosqlite:///{tmp_path / 'db'}"
+    yield url
+    if PG_URL:
+        drop_postgres_database(url)
+
+
+@pytest.fixture
 def redis_url() -> str:
     if not REDIS_URL:
         pytest.skip("Redis tests need RELAYDESK_TEST_REDIS_URL")

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from fastapi import FastAPI
 from sqlalchemy import inspect, text
 
-from relaydesk import health, outbound
+from relaydesk import clock, health, outbound
 from relaydesk.agents import api as agents_api
 from relaydesk.ai_agents import api as ai_agents_api
 from relaydesk.ai_agents import worker as turn_worker
@@ -32,6 +32,7 @@ from relaydesk.ratelimit import Limiter, Rule
 from relaydesk.ratings import api as ratings_api
 from relaydesk.realtime import api as realtime_api
 from relaydesk.routing import api as routing_api
+from relaydesk.routing import opening as opening_sweeper
 from relaydesk.security import SecretBox
 from relaydesk.teams import api as teams_api
 from relaydesk.uploads import api as uploads_api
@@ -64,7 +65,13 @@ ROUTERS = [
 ]
 
 #: background services: ``async def start(app) -> stop coroutine function``
-WORKERS = [turn_worker.start, webhook_delivery.start, upload_cleanup.start, idle_sweeper.start]
+WORKERS = [
+    turn_worker.start,
+    webhook_delivery.start,
+    upload_cleanup.start,
+    idle_sweeper.start,
+    opening_sweeper.start,
+]
 
 
 async def _schema_revision(app: FastAPI) -> str | None:
@@ -130,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.read_sessionmaker = make_sessionmaker(app.state.engine, readonly=True)
     outbound.configure(settings.outbound_allow_hosts)
+    clock.configure(settings.test_clock_offset_s)
     app.state.broker = make_broker(settings.redis_url)
     app.state.principal_cache = PrincipalCache(app.state.broker, settings.auth_cache_s)
     app.state.secret_box = SecretBox.from_settings(settings)

@@ -58,7 +58,10 @@ class Settings(BaseSettings):
     webhook_backoff_base_s: float = 2.0
     webhook_backoff_max_s: float = 3600.0
     webhook_timeout_s: float = 10.0
-    auto_resolve_poll_s: float = 10.0  # how often workers look for idle conversations
+    auto_resolve_poll_s: float = 10.0
+    hours_poll_s: float = 1.0  # how often workers look for desks that just opened
+    # tests only: business hours see the real time shifted by this (every process the same)
+    test_clock_offset_s: float = 0.0  # how often workers look for idle conversations
     shutdown_grace_s: int = 20  # on SIGTERM, how long requests in flight may finish
     ws_heartbeat_s: float = 25.0  # server {"type":"ping"} frames on idle sockets
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 
 def _iso(dt: datetime) -> str:
@@ -55,3 +64,39 @@ class Ref(Out):
 AgentStatus = Literal["online", "away", "offline"]
 Role = Literal["agent", "admin"]
 JsonObject = dict[str, Any]
+
+Clock = Annotated[str, StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class OpeningInterval(In):
+    """One opening on a weekday, local time; ``close`` may be ``"24:00"``."""
+
+    day: Weekday
+    open: Clock
+    close: Clock
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OpeningInterval:
+        if self.open == "24:00" or self.open >= self.close:
+            raise ValueError(f"{self.day}: open ({self.open}) must be before close ({self.close})")
+        return self
+
+
+class BusinessHours(In):
+    """When people answer: weekly intervals in a timezone, minus holidays (local dates)."""
+
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    weekly: list[OpeningInterval] = Field(default_factory=list, max_length=100)
+    holidays: list[date] = Field(default_factory=list, max_length=1000)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown timezone {value!r} (an IANA name like Europe/Berlin)"
+            ) from exc
+        return value

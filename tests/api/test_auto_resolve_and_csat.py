@@ -19,10 +19,10 @@ BYE = "We're closing this for now: write again any time."
 
 
 @pytest.fixture()
-def two(fresh_database: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+def two(shared_database: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     """Two processes on one database, both sweeping."""
-    a = Server(database_url=fresh_database, env=FAST_SWEEP, workdir=tmp_path / "a").start()
-    b = Server(database_url=fresh_database, env=FAST_SWEEP, workdir=tmp_path / "b").start()
+    a = Server(database_url=shared_database, env=FAST_SWEEP, workdir=tmp_path / "a").start()
+    b = Server(database_url=shared_database, env=FAST_SWEEP, workdir=tmp_path / "b").start()
     yield a, b
     a.stop()
     b.stop()

@@ -695,3 +695,47 @@ def test_human_rules_direct_with_team_override_exclude_and_detail() -> None:
     assert (d.assignee, d.team_id, d.detail) == (human("a2"), "t", "team_round_robin")
     d = human_rules(s, conv(), reason="ai_handoff", detail="unknown_assignee", exclude={"a1"})
     assert (d.assignee, d.detail) == (human("a2"), "unknown_assignee")
+
+
+# --- business hours (the snapshot says what is closed; the engine decides) ----------
+
+
+def test_closed_with_queue_new_conversations_wait_and_nothing_is_dequeued() -> None:
+    from dataclasses import replace
+
+    s = replace(snap(agents("o", "o"), outside_hours="queue"), closed=True)
+    d = route_new(s, conv())
+    assert (d.assignee, d.status, d.reason) == (None, "waiting", "outside_hours")
+    assert greeting(s, d) == "away_message"
+    assert dequeue(s, [conv(id="w1", status="waiting")]) == []
+    handed = human_rules(s, ON_BOT, reason="ai_handoff")
+    assert (handed.status, handed.detail) == ("waiting", "outside_hours")
+    # AI routing works around the clock
+    ai = snap(agents("o"), ai={"b": True}, outside_hours="queue", ai_enabled=True)
+    ai = replace(ai, settings=replace(ai.settings, ai_agent_ids=("b",)), closed=True)
+    assert route_new(ai, conv()).assignee == bot("b")
+
+
+def test_closed_with_assign_routes_as_usual_but_greets_with_the_away_message() -> None:
+    from dataclasses import replace
+
+    s = replace(snap(agents("o")), closed=True)
+    d = route_new(s, conv())
+    assert (d.assignee, d.reason) == (human("a1"), "round_robin")
+    assert greeting(s, d) == "away_message"
+    assert greeting(replace(s, closed=False), d) == "welcome_message"
+
+
+def test_a_closed_team_has_nobody_eligible() -> None:
+    from dataclasses import replace
+
+    base = snap(agents("o", "o"), teams={"t": frozenset({"a2"})}, default_agent_id="a1")
+    s = replace(base, closed_teams=frozenset({"t"}))
+    d = human_rules(s, conv(), reason="ai_handoff", team_id="t")
+    assert (d.assignee, d.detail) == (human("a1"), "outside_business_hours")
+    queue = replace(s, settings=replace(s.settings, outside_hours="queue"))
+    d = human_rules(queue, conv(), reason="ai_handoff", team_id="t")
+    assert (d.assignee, d.status, d.detail) == (None, "waiting", "outside_business_hours")
+    waiting = [conv(id="w1", status="waiting", team_id="t"), conv(id="w2", status="waiting")]
+    assert [cid for cid, _ in dequeue(s, waiting)] == ["w2"]  # the team's one waits
+    assert [cid for cid, _ in dequeue(base, waiting)] == ["w1", "w2"]

@@ -7,6 +7,7 @@ agent or an AI agent deleted. Routing reacts in the same transaction.
 from __future__ import annotations
 
 import asyncio
+from types import EllipsisType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,8 +111,11 @@ async def create_team(
     name: str,
     member_ids: list[str],
     actor: Actor,
+    business_hours: dict[str, Any] | None = None,
 ) -> TeamOut:
-    team = await teams.create(session, app_id=app_id, name=name, member_ids=member_ids)
+    team = await teams.create(
+        session, app_id=app_id, name=name, member_ids=member_ids, business_hours=business_hours
+    )
     return await _team_saved(session, broker, team, actor, "team.create", {})
 
 
@@ -123,9 +127,12 @@ async def update_team(
     name: str | None,
     member_ids: list[str] | None,
     actor: Actor,
+    business_hours: dict[str, Any] | None | EllipsisType = ...,
 ) -> TeamOut:
     before = audit.view(await teams.out(session, team))
-    await teams.update(session, team=team, name=name, member_ids=member_ids)
+    await teams.update(
+        session, team=team, name=name, member_ids=member_ids, business_hours=business_hours
+    )
     return await _team_saved(session, broker, team, actor, "team.update", before)
 
 

@@ -18,6 +18,7 @@ from relaydesk.errors import Invalid
 from relaydesk.events import Broker, commit
 from relaydesk.routing import engine
 from relaydesk.routing import service as routing
+from relaydesk.routing.apply import Router
 from relaydesk.routing.models import RoutingSettings
 from relaydesk.routing.schemas import RoutingIn
 from relaydesk.routing.snapshot import lock_settings
@@ -143,3 +144,15 @@ async def _routed(
     result = await conversations.out(session, conversation)
     await commit(session, broker)
     return result
+
+
+async def dequeue_opened(session: AsyncSession, broker: Broker, *, app_id: str) -> int:
+    """Assign what waits now that the desk (or a team) is open: oldest first, the usual
+    rotation, under the app's lock (processes running it together assign each once)."""
+    router = await Router.open(session, app_id=app_id)
+    assigned = await router.dequeue()
+    if assigned:
+        await commit(session, broker)
+    else:
+        await session.rollback()
+    return assigned

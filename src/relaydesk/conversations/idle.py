@@ -5,22 +5,16 @@ quiet, and resolves each through :func:`relaydesk.actions.conversations.auto_res
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import Awaitable, Callable
-
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relaydesk.actions import conversations as actions
-from relaydesk.config import Settings
 from relaydesk.conversations import service
 from relaydesk.events import Broker
+from relaydesk.periodic import every
 from relaydesk.routing.models import RoutingSettings
 
-log = logging.getLogger(__name__)
 BATCH = 100
 
 
@@ -55,36 +49,9 @@ async def sweep_once(
     return resolved
 
 
-async def run(
-    maker: async_sessionmaker[AsyncSession],
-    read_maker: async_sessionmaker[AsyncSession],
-    broker: Broker,
-    poll_s: float,
-) -> None:
-    while True:
-        try:
-            await sweep_once(maker, read_maker, broker)
-        except Exception:  # the database may be away: try again next round
-            log.warning("auto-resolve sweep failed; retrying in %s s", poll_s)
-        await asyncio.sleep(poll_s)
+async def _sweep(app: FastAPI) -> None:
+    state = app.state
+    await sweep_once(state.sessionmaker, state.read_sessionmaker, state.broker)
 
 
-async def start(app: FastAPI) -> Callable[[], Awaitable[None]]:
-    """Start this process's sweeper; returns the coroutine function that stops it."""
-    settings: Settings = app.state.settings
-    task = asyncio.create_task(
-        run(
-            app.state.sessionmaker,
-            app.state.read_sessionmaker,
-            app.state.broker,
-            settings.auto_resolve_poll_s,
-        ),
-        name="auto-resolve",
-    )
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return stop
+start = every("auto-resolve", lambda settings: settings.auto_resolve_poll_s, _sweep)

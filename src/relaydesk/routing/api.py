@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
+from relaydesk import clock
 from relaydesk.actions import routing as actions
 from relaydesk.conversations.schemas import AssignIn, ConversationOut, TakeoverIn
-from relaydesk.deps import ActorDep, Admin, BrokerDep, SessionDep, Staff
-from relaydesk.routing import service
+from relaydesk.deps import ActorDep, Admin, AppPrincipal, BrokerDep, SessionDep, Staff
+from relaydesk.routing import hours, service
 from relaydesk.routing.models import RoutingSettings
 from relaydesk.routing.schemas import RoutingIn, RoutingOut
+from relaydesk.schemas import Out, Timestamp
+from relaydesk.teams import service as teams
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
 
@@ -86,3 +89,38 @@ _take_endpoint(
     "takeover", "Take over from the AI agent; 409 ``not_assigned_to_ai_agent`` otherwise."
 )
 _take_endpoint("claim", "Claim an open conversation (notify-everybody mode).")
+
+
+class HoursStatus(Out):
+    open: bool
+    next_open_at: Timestamp | None = None  # null: never (or open around the clock)
+    next_close_at: Timestamp | None = None
+    timezone: str | None = None  # the hours' timezone; null without hours
+
+
+@router.get("/business-hours/status", response_model=HoursStatus)
+async def business_hours_status(
+    session: SessionDep,
+    principal: AppPrincipal,
+    team_id: str | None = Query(default=None, max_length=40),
+) -> HoursStatus:
+    """Open now, and when that changes: the team's own hours if it has them, else the app's
+    (the widget shows "we'll be back …" from it)."""
+    raw = None
+    if team_id is not None:
+        team = await teams.get(session, app_id=principal.app_id or "", team_id=team_id)
+        raw = team.business_hours
+    if raw is None:
+        rules = await session.get(RoutingSettings, principal.app_id)
+        raw = rules.business_hours if rules is not None else None
+    if raw is None:
+        return HoursStatus(open=True)
+    now = clock.now()
+    found = hours.hours_of(raw)
+    next_open, next_close = found.next_change(now)
+    return HoursStatus(
+        open=found.is_open(now),
+        next_open_at=next_open,
+        next_close_at=next_close,
+        timezone=raw["timezone"],
+    )

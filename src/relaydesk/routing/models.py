@@ -29,6 +29,9 @@ class RoutingSettings(Base):
     auto_resolve: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     #: {"enabled", "question"?} or None (off)
     csat: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    #: {"timezone", "weekly", "holidays"} or None (always open)
+    business_hours: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    outside_hours: Mapped[str] = mapped_column(String(10), default="assign")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

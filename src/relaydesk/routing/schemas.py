@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from relaydesk.conversations.schemas import Channel
-from relaydesk.schemas import Id, In, Out
+from relaydesk.schemas import BusinessHours, Id, In, Out
 
 Text = Annotated[str, StringConstraints(max_length=2000)]
 
@@ -49,6 +49,8 @@ class RoutingIn(In):
     reassign_on_offline: bool = False
     auto_resolve: AutoResolve | None = None
     csat: Csat | None = None
+    business_hours: BusinessHours | None = None  # null: always open
+    outside_hours: Literal["assign", "queue"] = "assign"
 
 
 class RoutingOut(Out):
@@ -61,3 +63,5 @@ class RoutingOut(Out):
     reassign_on_offline: bool
     auto_resolve: AutoResolve | None = None
     csat: Csat | None = None
+    business_hours: BusinessHours | None = None
+    outside_hours: str = "assign"

@@ -31,6 +31,7 @@ from relaydesk.routing.schemas import (
     RoutingOut,
 )
 from relaydesk.routing.snapshot import conversation_snapshot, conversation_view, lock_settings
+from relaydesk.schemas import BusinessHours
 from relaydesk.teams.models import Team
 
 __all__ = [
@@ -198,6 +199,9 @@ def set_rules(row: RoutingSettings, body: RoutingIn) -> None:
     row.reassign_on_offline = body.reassign_on_offline
     row.auto_resolve = body.auto_resolve.model_dump() if body.auto_resolve else None
     row.csat = body.csat.model_dump() if body.csat and body.csat.enabled else None
+    hours = body.business_hours
+    row.business_hours = hours.model_dump(mode="json") if hours else None
+    row.outside_hours = body.outside_hours
 
 
 # --- behind the routing endpoints and the turn queue ---------------------------------------
@@ -319,4 +323,8 @@ def out(row: RoutingSettings) -> RoutingOut:
         reassign_on_offline=row.reassign_on_offline,
         auto_resolve=AutoResolve.model_validate(row.auto_resolve) if row.auto_resolve else None,
         csat=Csat.model_validate(row.csat) if row.csat else None,
+        business_hours=BusinessHours.model_validate(row.business_hours)
+        if row.business_hours
+        else None,
+        outside_hours=row.outside_hours or "assign",
     )

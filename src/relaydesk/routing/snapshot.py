@@ -11,10 +11,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relaydesk import clock
 from relaydesk.agents.models import Agent
 from relaydesk.ai_agents.models import AIAgent
 from relaydesk.conversations.models import Conversation, Participant
-from relaydesk.routing import engine
+from relaydesk.routing import engine, hours
 from relaydesk.routing.models import RotationPointer, RoutingSettings
 from relaydesk.teams.models import Team, TeamMember
 
@@ -42,6 +43,7 @@ def settings_snapshot(row: RoutingSettings) -> engine.RoutingSettings:
             for r in row.channel_rules or []
         },
         reassign_on_offline=row.reassign_on_offline,
+        outside_hours="queue" if row.outside_hours == "queue" else "assign",
     )
 
 
@@ -77,13 +79,19 @@ async def load_snapshot(session: AsyncSession, *, settings: RoutingSettings) -> 
             .order_by(Agent.created_at, Agent.id)
         )
     )
+    now = clock.now()
+    app_open = hours.is_open(settings.business_hours, now)
     members: dict[str, set[str]] = {}
-    for team_id, agent_id in await session.execute(
-        select(Team.id, TeamMember.agent_id)
+    closed_teams: set[str] = set()
+    for team_id, agent_id, team_hours in await session.execute(
+        select(Team.id, TeamMember.agent_id, Team.business_hours)
         .outerjoin(TeamMember, TeamMember.team_id == Team.id)
         .where(Team.app_id == app_id)
     ):
-        members.setdefault(team_id, set())
+        if team_id not in members:  # a team's own hours override the app's
+            members[team_id] = set()
+            if not (hours.is_open(team_hours, now) if team_hours else app_open):
+                closed_teams.add(team_id)
         if agent_id:
             members[team_id].add(agent_id)
     ai_agents = {
@@ -109,6 +117,8 @@ async def load_snapshot(session: AsyncSession, *, settings: RoutingSettings) -> 
         teams={t: engine.Team(id=t, member_ids=frozenset(m)) for t, m in members.items()},
         ai_agents=ai_agents,
         pointers=pointers,
+        closed=not app_open,
+        closed_teams=frozenset(closed_teams),
     )
 
 

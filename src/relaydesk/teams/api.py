@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
 from relaydesk.actions import people as actions
 from relaydesk.deps import ActorDep, Admin, BrokerDep, SessionDep, Staff
+from relaydesk.schemas import BusinessHours
 from relaydesk.teams import service
 from relaydesk.teams.schemas import TeamCreate, TeamOut, TeamUpdate
 
@@ -23,6 +26,7 @@ async def create_team(
         name=body.name,
         member_ids=body.member_ids,
         actor=actor,
+        business_hours=_hours(body.business_hours),
     )
 
 
@@ -48,8 +52,15 @@ async def update_team(
     actor: ActorDep,
 ) -> TeamOut:
     team = await service.get(session, app_id=principal.app_id or "", team_id=team_id)
+    given = "business_hours" in body.model_fields_set
     return await actions.update_team(
-        session, broker, team=team, name=body.name, member_ids=body.member_ids, actor=actor
+        session,
+        broker,
+        team=team,
+        name=body.name,
+        member_ids=body.member_ids,
+        actor=actor,
+        business_hours=_hours(body.business_hours) if given else ...,
     )
 
 
@@ -60,3 +71,7 @@ async def delete_team(
     team = await service.get(session, app_id=principal.app_id or "", team_id=team_id)
     await actions.delete_team(session, broker, team=team, actor=actor)
     return Response(status_code=204)
+
+
+def _hours(hours: BusinessHours | None) -> dict[str, Any] | None:
+    return hours.model_dump(mode="json") if hours is not None else None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+from types import EllipsisType
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +40,7 @@ async def out(session: AsyncSession, team: Team) -> TeamOut:
         id=team.id,
         name=team.name,
         member_ids=await member_ids(session, team_id=team.id),
+        business_hours=team.business_hours,
         created_at=team.created_at,
     )
 
@@ -67,10 +70,15 @@ async def _check_members(
 
 
 async def create(
-    session: AsyncSession, *, app_id: str, name: str, member_ids: builtins.list[str]
+    session: AsyncSession,
+    *,
+    app_id: str,
+    name: str,
+    member_ids: builtins.list[str],
+    business_hours: dict[str, Any] | None = None,
 ) -> Team:
     ids = await _check_members(session, app_id=app_id, ids=member_ids)
-    team = Team(id=new_id("team"), app_id=app_id, name=name)
+    team = Team(id=new_id("team"), app_id=app_id, name=name, business_hours=business_hours)
     session.add(team)
     await session.flush()
     session.add_all([TeamMember(team_id=team.id, agent_id=i) for i in ids])
@@ -79,10 +87,18 @@ async def create(
 
 
 async def update(
-    session: AsyncSession, *, team: Team, name: str | None, member_ids: builtins.list[str] | None
+    session: AsyncSession,
+    *,
+    team: Team,
+    name: str | None,
+    member_ids: builtins.list[str] | None,
+    business_hours: dict[str, Any] | None | EllipsisType = ...,
 ) -> Team:
+    """Change what is given (``business_hours``: ``...`` keeps them, None clears them)."""
     if name is not None:
         team.name = name
+    if business_hours is not ...:
+        team.business_hours = business_hours
     if member_ids is not None:
         ids = await _check_members(session, app_id=team.app_id, ids=member_ids)
         await session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))

@@ -8,9 +8,6 @@ first is simply gone), so several processes together delete each file once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -18,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relaydesk.config import Settings
 from relaydesk.db import utcnow
+from relaydesk.periodic import every
 from relaydesk.uploads import service
 
-log = logging.getLogger(__name__)
 BATCH = 200
 
 
@@ -38,24 +35,9 @@ async def sweep_once(maker: async_sessionmaker[AsyncSession], settings: Settings
     return len(rows)
 
 
-async def run(maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-    while True:
-        try:
-            while await sweep_once(maker, settings) == BATCH:
-                pass
-        except Exception:  # the database may be away: try again next round
-            log.warning("upload sweep failed; retrying in %s s", settings.upload_sweep_s)
-        await asyncio.sleep(settings.upload_sweep_s)
+async def _sweep(app: FastAPI) -> None:
+    while await sweep_once(app.state.sessionmaker, app.state.settings) == BATCH:
+        pass
 
 
-async def start(app: FastAPI) -> Callable[[], Awaitable[None]]:
-    """Start this process's sweeper; returns the coroutine function that stops it."""
-    settings: Settings = app.state.settings
-    task = asyncio.create_task(run(app.state.sessionmaker, settings), name="upload-sweep")
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return stop
+start = every("upload-sweep", lambda settings: settings.upload_sweep_s, _sweep)

@@ -34,6 +34,7 @@ Reason: TypeAlias = Literal[
     "manual",
     "agent_offline",
     "reopened",
+    "outside_hours",
 ]
 REASONS: Final[tuple[str, ...]] = get_args(Reason)
 
@@ -51,6 +52,8 @@ Detail: TypeAlias = Literal[
     "all_agents_at_capacity",
     "team_has_no_eligible_member",
     "no_default_agent",
+    "outside_business_hours",  # the team is closed (business hours)
+    "outside_hours",  # the app is closed and outside_hours is "queue"
     # manual "rules" re-run and reopen via the rules carry the underlying reason as detail
     "explicit",
     "channel_rule",
@@ -144,6 +147,8 @@ class RoutingSettings:
     ai_agent_ids: tuple[str, ...] = ()
     channel_rules: Mapping[str, Target] = field(default_factory=dict)
     reassign_on_offline: bool = False
+    #: outside business hours, conversations for humans are assigned as usual or wait
+    outside_hours: Literal["assign", "queue"] = "assign"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,6 +160,8 @@ class Snapshot:
     teams: Mapping[str, Team] = field(default_factory=dict)
     ai_agents: Mapping[str, AIAgent] = field(default_factory=dict)
     pointers: Mapping[str, str] = field(default_factory=dict)  # scope -> last assigned id
+    closed: bool = False  # the app is outside its business hours now
+    closed_teams: frozenset[str] = frozenset()  # teams outside their own (or the app's) hours
     _position: dict[str, int] = field(init=False, repr=False, compare=False)
     _by_email: dict[str, str] = field(init=False, repr=False, compare=False)
 
@@ -171,11 +178,17 @@ class Snapshot:
     ) -> Snapshot:
         """A copy sharing the id/email indexes; only for agents with unchanged ids and emails."""
         new = object.__new__(Snapshot)
-        for name in ("settings", "teams", "ai_agents", "_position", "_by_email"):
+        shared = ("settings", "teams", "ai_agents", "closed", "closed_teams", "_position")
+        for name in (*shared, "_by_email"):
             object.__setattr__(new, name, getattr(self, name))
         object.__setattr__(new, "agents", self.agents if agents is None else agents)
         object.__setattr__(new, "pointers", self.pointers if pointers is None else pointers)
         return new
+
+    @property
+    def holding(self) -> bool:
+        """Closed with ``outside_hours: "queue"``: conversations for humans wait."""
+        return self.closed and self.settings.outside_hours == "queue"
 
     def agent(self, agent_id: str | None) -> Agent | None:
         """The agent with this id, or None."""

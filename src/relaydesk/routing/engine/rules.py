@@ -38,6 +38,12 @@ def _default_agent(snapshot: Snapshot, excluded: frozenset[str]) -> str | None:
 
 
 def _team_pick(snapshot: Snapshot, team_id: str, excluded: frozenset[str]) -> _Pick:
+    if team_id in snapshot.closed_teams:  # nobody of a closed team is eligible
+        waits = snapshot.settings.outside_hours == "queue"
+        default = None if waits else _default_agent(snapshot, excluded)
+        if default is not None:
+            return _Pick(default, "default_agent", "outside_business_hours")
+        return _Pick(None, "queued", "outside_business_hours")
     found = round_robin(snapshot, team_id=team_id, exclude=excluded)
     if found is not None:
         return _Pick(found[0], "team_round_robin", pointer=(found[1], found[0]))
@@ -69,6 +75,8 @@ def _human_rules_pick(
 ) -> _Pick:
     if team_id is not None and team_id in snapshot.teams:
         return _team_pick(snapshot, team_id, excluded)
+    if snapshot.holding:
+        return _Pick(None, "queued", "outside_hours")
     if snapshot.settings.human_routing == "notify_everybody":
         return _notify_pick(snapshot, excluded)
     for p in conversation.participants:
@@ -194,6 +202,14 @@ def route_new(
                 pointer_updates={AI_SCOPE: ai_id},
                 send_welcome=True,
             )
+    if snapshot.holding:  # closed, and conversations for humans wait for the opening
+        return Decision(
+            assignee=None,
+            status="waiting",
+            team_id=conversation.team_id,
+            reason="outside_hours",
+            detail=note,
+        )
     if snapshot.settings.human_routing == "notify_everybody":
         pick = _notify_pick(snapshot, frozenset())
         return _new_conversation_decision(
@@ -248,4 +264,6 @@ def greeting(snapshot: Snapshot, decision: Decision) -> Greeting:
     if a is not None and a.type == "ai_agent":
         return "ai_welcome"
     agent = snapshot.agent(a.id) if a is not None else None
+    if snapshot.closed or decision.team_id in snapshot.closed_teams:
+        return "away_message"  # outside business hours
     return "welcome_message" if agent is not None and agent.status == "online" else "away_message"
