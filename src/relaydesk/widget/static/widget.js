@@ -24,9 +24,9 @@
 
   // all of them at once rather than one import level after another (static/widget/*.js)
   const MODULES = [
-    "main", "actions", "composer", "config", "conversation", "dom", "form", "http", "messages",
-    "presence", "rating", "realtime", "sanitize", "send", "state", "status", "styles", "templates",
-    "util", "view",
+    "main", "actions", "composer", "config", "conversation", "dom", "form", "hours", "http",
+    "messages", "presence", "rating", "realtime", "sanitize", "send", "state", "status",
+    "styles", "templates", "util", "view",
   ];
   for (const name of MODULES) {
     const link = document.createElement("link");

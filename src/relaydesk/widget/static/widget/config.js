@@ -35,6 +35,8 @@ export const L = Object.assign(
     rateComment: "Anything to add? (optional)",
     rateSend: "Send rating",
     rated: "Thanks for your rating!",
+    away: "We're away right now. We'll be back {when}.",
+    awayNoTime: "We're away right now.",
   },
   settings.labels || {}
 );

@@ -6,6 +6,7 @@ import "./composer.js";
 import { KEY, L, settings } from "./config.js";
 import { begin, ensureConversation, ready } from "./conversation.js";
 import { icon } from "./dom.js";
+import { checkHours } from "./hours.js";
 import { request } from "./http.js";
 import { scheduleRead } from "./presence.js";
 import { sendMessage } from "./send.js";
@@ -26,6 +27,7 @@ function open() {
   scrollDown(true);
   scheduleRead();
   ensureConversation().catch((err) => showNotice((err && err.message) || L.failed, true));
+  checkHours();
   setTimeout(() => input.focus(), 0);
 }
 

@@ -41,6 +41,7 @@ button, input, textarea, select { font: inherit; color: inherit; letter-spacing:
 .rd-bubble { max-width: 82%; padding: 8px 12px; border-radius: 16px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .rd-me .rd-bubble { background: var(--rd-primary); color: #fff; border-bottom-right-radius: 4px; }
 .rd-them .rd-bubble { background: #fff; border: 1px solid #e5e7eb; border-bottom-left-radius: 4px; }
+.rd-away { padding: 8px 14px; background: #fef3c7; color: #92400e; font-size: 13px; border-bottom: 1px solid #fde68a; }
 .rd-rating { display: flex; flex-direction: column; align-items: center; gap: 6px; margin-top: 6px; }
 .rd-stars { display: flex; gap: 2px; }
 .rd-star { border: 0; background: none; font-size: 24px; line-height: 1; color: #d1d5db; cursor: pointer; padding: 2px; }

@@ -49,6 +49,9 @@ header.append(heading, humanBtn, closeBtn);
 const notice = el("div", "rd-notice");
 notice.hidden = true;
 notice.setAttribute("role", "status");
+const away = el("div", "rd-away"); // outside business hours: when people are back
+away.hidden = true;
+away.setAttribute("role", "status");
 const list = el("div", "rd-messages");
 list.setAttribute("aria-live", "polite");
 const typingLine = el("div", "rd-typing", "");
@@ -73,7 +76,7 @@ const fileInput = el("input", "rd-file-input");
 fileInput.type = "file";
 fileInput.hidden = true;
 composer.append(attachBtn, locationBtn, input, sendBtn, fileInput);
-panel.append(header, notice, list, typingLine, composer);
+panel.append(header, away, notice, list, typingLine, composer);
 root.append(panel, launcher);
 
 export function mount() {
@@ -105,6 +108,7 @@ export function scrollDown(force) {
 }
 
 export {
+  away,
   host,
   launcher,
   badge,
