@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from relaydesk.actions import routing as actions
 from relaydesk.conversations.schemas import AssignIn, ConversationOut, TakeoverIn
 from relaydesk.deps import Admin, BrokerDep, SessionDep, Staff
+from relaydesk.errors import error_responses
 from relaydesk.routing.models import RoutingSettings
 from relaydesk.routing.schemas import AIRouting, ChannelRule, RoutingIn, RoutingOut
 
@@ -53,7 +54,11 @@ async def put_routing(
     return _out(row)
 
 
-@router.post("/conversations/{conversation_id}/assign", response_model=ConversationOut)
+@router.post(
+    "/conversations/{conversation_id}/assign",
+    response_model=ConversationOut,
+    responses=error_responses(409),
+)
 async def assign(
     conversation_id: str, body: AssignIn, session: SessionDep, principal: Staff, broker: BrokerDep
 ) -> ConversationOut:
@@ -89,7 +94,9 @@ def _take_endpoint(how: Literal["takeover", "claim"], doc: str) -> None:
     endpoint.__doc__ = doc
     endpoint.__name__ = how
     path = f"/conversations/{{conversation_id}}/{how}"
-    router.post(path, response_model=ConversationOut, name=how)(endpoint)
+    router.post(path, response_model=ConversationOut, name=how, responses=error_responses(409))(
+        endpoint
+    )
 
 
 _take_endpoint(
