@@ -18,10 +18,11 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
 class In(BaseModel):
-    """Request bodies: unknown fields are refused, so typos do not pass silently, and no
-    text may hold a NUL character (PostgreSQL cannot store one: 422, not a 500)."""
+    """Request bodies: unknown fields are refused, so typos do not pass silently; values are
+    not coerced (``0.0`` is no boolean, ``"5"`` no integer), as the OpenAPI document says;
+    and no text may hold a NUL character (PostgreSQL cannot store one: 422, not a 500)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     @model_validator(mode="before")
     @classmethod
