@@ -36,7 +36,17 @@ def _base_url(request: Request, public_url: str | None) -> str:
     return (public_url or str(request.base_url)).rstrip("/")
 
 
-@router.post("", status_code=201, response_model=UploadOut, responses=error_responses(415))
+#: the file part's types the default ``RELAYDESK_UPLOAD_ALLOWED_TYPES`` accepts (a sample)
+_FILE_TYPES = {"file": {"contentType": "text/plain, text/csv"}}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=UploadOut,
+    responses=error_responses(415),
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": {"encoding": _FILE_TYPES}}}},
+)
 async def upload(
     request: Request,
     file: Annotated[UploadFile, File(description="The file to store.")],
