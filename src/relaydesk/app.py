@@ -28,6 +28,7 @@ from relaydesk.errors import install_error_handlers
 from relaydesk.events import make_broker
 from relaydesk.health import RequestMetrics
 from relaydesk.limits import BodySizeLimit, RefuseNul
+from relaydesk.openapi import document_errors
 from relaydesk.ratelimit import Limiter, Rule
 from relaydesk.ratings import api as ratings_api
 from relaydesk.realtime import api as realtime_api
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(document_errors(router))
     app.add_middleware(
         BodySizeLimit,
         limit=settings.max_body_bytes,

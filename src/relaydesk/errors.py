@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -75,6 +76,42 @@ class UnsupportedMediaType(ApiError):
 
 class Invalid(ApiError):
     status_code, code = 422, "validation_error"
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    """The error shape of every 4xx and 5xx answer."""
+
+    model_config = ConfigDict(extra="forbid")
+    error: ErrorDetail
+
+
+#: what each error status means, as the OpenAPI document says it
+ERROR_STATUSES = {
+    400: "Malformed request (body not JSON, NUL character in the URL)",
+    401: "Missing, unknown, revoked or expired token",
+    403: "The token may not do this",
+    404: "No such object (or not visible to the caller)",
+    408: "The request body did not arrive in time",
+    409: "Conflicts with the current state",
+    413: "The body is larger than the limit",
+    415: "The type is not allowed",
+    422: "Invalid fields",
+    429: "Rate limited (see Retry-After)",
+    503: "The database cannot be reached right now (see Retry-After)",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route for these error statuses, each in the error shape."""
+    return {s: {"model": ErrorOut, "description": ERROR_STATUSES[s]} for s in statuses}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

@@ -8,11 +8,12 @@ import time
 import uuid
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from relaydesk.errors import error_responses
 from relaydesk.metrics import refresh_queues
 
 router = APIRouter(tags=["health"])
@@ -43,7 +44,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=error_responses(503))
 async def readyz(request: Request) -> JSONResponse:
     """The database answers."""
     try:
@@ -62,7 +63,7 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse, responses=error_responses(401))
 async def metrics(request: Request) -> Response:
     """Prometheus text format; the queue gauges are read from the database now.
 

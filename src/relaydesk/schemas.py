@@ -11,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     StringConstraints,
     field_validator,
     model_validator,
@@ -27,10 +28,11 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
 class In(BaseModel):
-    """Request bodies: unknown fields are refused, so typos do not pass silently, and no
-    text may hold a NUL character (PostgreSQL cannot store one: 422, not a 500)."""
+    """Request bodies: unknown fields are refused, so typos do not pass silently; values are
+    not coerced (``0.0`` is no boolean, ``"5"`` no integer), as the OpenAPI document says;
+    and no text may hold a NUL character (PostgreSQL cannot store one: 422, not a 500)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -88,7 +90,8 @@ class BusinessHours(In):
 
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     weekly: list[OpeningInterval] = Field(default_factory=list, max_length=100)
-    holidays: list[date] = Field(default_factory=list, max_length=1000)
+    #: "YYYY-MM-DD" strings (JSON has no dates: the one place strictness must give way)
+    holidays: list[Annotated[date, Strict(False)]] = Field(default_factory=list, max_length=1000)
 
     @field_validator("timezone")
     @classmethod

@@ -8,12 +8,12 @@ from relaydesk.actions import people as actions
 from relaydesk.agents import service
 from relaydesk.agents.schemas import AgentCreate, AgentOut, AgentUpdate, StatusUpdate
 from relaydesk.deps import ActorDep, Admin, BrokerDep, CurrentAgent, SessionDep, Staff, bearer_token
-from relaydesk.errors import Forbidden
+from relaydesk.errors import Forbidden, error_responses
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
 
 
-@router.post("", status_code=201, response_model=AgentOut)
+@router.post("", status_code=201, response_model=AgentOut, responses=error_responses(409))
 async def create_agent(
     body: AgentCreate, session: SessionDep, principal: Admin, broker: BrokerDep, actor: ActorDep
 ) -> AgentOut:

@@ -16,6 +16,7 @@ from relaydesk.deps import (
     SessionDep,
     Staff,
 )
+from relaydesk.errors import error_responses
 
 router = APIRouter(prefix="/api/v1/ai-agents", tags=["ai agents"])
 
@@ -56,7 +57,7 @@ async def get_ai_agent(
     return service.out(ai_agent, box)
 
 
-@router.patch("/{ai_agent_id}", response_model=AIAgentOut)
+@router.patch("/{ai_agent_id}", response_model=AIAgentOut, responses=error_responses(409))
 async def update_ai_agent(
     ai_agent_id: str,
     body: AIAgentUpdate,

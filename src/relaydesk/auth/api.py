@@ -7,12 +7,13 @@ from fastapi import APIRouter, Request, Response
 from relaydesk.actions import access
 from relaydesk.agents.schemas import AgentOut, LoginIn, LoginOut
 from relaydesk.deps import BrokerDep, CurrentAgent, SessionDep, SettingsDep, bearer_token
+from relaydesk.errors import error_responses
 from relaydesk.ratelimit import client_ip
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=LoginOut)
+@router.post("/login", response_model=LoginOut, responses=error_responses(401, 429))
 async def login(
     body: LoginIn,
     request: Request,

@@ -16,7 +16,7 @@ from relaydesk.deps import (
     SettingsDep,
     Staff,
 )
-from relaydesk.errors import NotFound
+from relaydesk.errors import NotFound, error_responses
 from relaydesk.ratelimit import client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
@@ -62,7 +62,11 @@ async def update_contact(
     )
 
 
-@router.post("/widget/session", response_model=WidgetSessionOut)
+@router.post(
+    "/widget/session",
+    response_model=WidgetSessionOut,
+    responses=error_responses(401, 403, 404, 429, 503),
+)
 async def widget_session(
     body: WidgetSessionIn,
     request: Request,

@@ -7,8 +7,12 @@ from pydantic import EmailStr, Field, StringConstraints
 from relaydesk.schemas import In, JsonObject, Out, Timestamp
 
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+#: a BCP 47 tag; 35 characters, as the columns hold (RFC 5646 §4.4.1)
 Language = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$")
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=35, pattern=r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$"
+    ),
 ]
 OptName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 

@@ -126,7 +126,12 @@ async def list_assignments(
     return {"items": await service.assignments(session, conversation_id=conversation.id)}
 
 
-@router.post("/{conversation_id}/messages", status_code=201, response_model=MessageOut)
+@router.post(
+    "/{conversation_id}/messages",
+    status_code=201,
+    response_model=MessageOut,
+    responses={200: {"model": MessageOut, "description": "A repeated client_message_id"}},
+)
 async def post_message(
     conversation_id: str,
     body: MessageIn,

@@ -7,14 +7,22 @@ from fastapi import APIRouter, Response
 from relaydesk.actions import ratings as actions
 from relaydesk.conversations import service as conversations
 from relaydesk.deps import AppPrincipal, BrokerDep, SessionDep
-from relaydesk.errors import Forbidden
+from relaydesk.errors import Forbidden, error_responses
 from relaydesk.ratings import service
 from relaydesk.ratings.schemas import RatingIn, RatingOut
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["ratings"])
 
 
-@router.post("/{conversation_id}/rating", status_code=201, response_model=RatingOut)
+@router.post(
+    "/{conversation_id}/rating",
+    status_code=201,
+    response_model=RatingOut,
+    responses={
+        200: {"model": RatingOut, "description": "The rating changed"},
+        **error_responses(409),
+    },
+)
 async def rate_conversation(
     conversation_id: str,
     body: RatingIn,

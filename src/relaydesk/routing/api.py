@@ -10,6 +10,7 @@ from relaydesk import clock
 from relaydesk.actions import routing as actions
 from relaydesk.conversations.schemas import AssignIn, ConversationOut, TakeoverIn
 from relaydesk.deps import ActorDep, Admin, AppPrincipal, BrokerDep, SessionDep, Staff
+from relaydesk.errors import error_responses
 from relaydesk.routing import hours, service
 from relaydesk.routing.models import RoutingSettings
 from relaydesk.routing.schemas import RoutingIn, RoutingOut
@@ -46,7 +47,11 @@ async def put_routing(
     return service.out(row)
 
 
-@router.post("/conversations/{conversation_id}/assign", response_model=ConversationOut)
+@router.post(
+    "/conversations/{conversation_id}/assign",
+    response_model=ConversationOut,
+    responses=error_responses(409),
+)
 async def assign(
     conversation_id: str, body: AssignIn, session: SessionDep, principal: Staff, broker: BrokerDep
 ) -> ConversationOut:
@@ -82,7 +87,9 @@ def _take_endpoint(how: Literal["takeover", "claim"], doc: str) -> None:
     endpoint.__doc__ = doc
     endpoint.__name__ = how
     path = f"/conversations/{{conversation_id}}/{how}"
-    router.post(path, response_model=ConversationOut, name=how)(endpoint)
+    router.post(path, response_model=ConversationOut, name=how, responses=error_responses(409))(
+        endpoint
+    )
 
 
 _take_endpoint(
@@ -98,7 +105,7 @@ class HoursStatus(Out):
     timezone: str | None = None  # the hours' timezone; null without hours
 
 
-@router.get("/business-hours/status", response_model=HoursStatus)
+@router.get("/business-hours/status", response_model=HoursStatus, responses=error_responses(404))
 async def business_hours_status(
     session: SessionDep,
     principal: AppPrincipal,

@@ -18,7 +18,7 @@ from relaydesk.deps import (
     bearer_token,
     resolve_token,
 )
-from relaydesk.errors import Forbidden, NotFound, Unauthorized
+from relaydesk.errors import Forbidden, NotFound, Unauthorized, error_responses
 from relaydesk.uploads import service
 from relaydesk.uploads.models import Upload
 from relaydesk.uploads.schemas import UploadOut
@@ -36,7 +36,17 @@ def _base_url(request: Request, public_url: str | None) -> str:
     return (public_url or str(request.base_url)).rstrip("/")
 
 
-@router.post("", status_code=201, response_model=UploadOut)
+#: the file part's types the default ``RELAYDESK_UPLOAD_ALLOWED_TYPES`` accepts (a sample)
+_FILE_TYPES = {"file": {"contentType": "text/plain, text/csv"}}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=UploadOut,
+    responses=error_responses(415),
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": {"encoding": _FILE_TYPES}}}},
+)
 async def upload(
     request: Request,
     file: Annotated[UploadFile, File(description="The file to store.")],
@@ -62,7 +72,9 @@ async def upload(
     return out
 
 
-@router.get("/{upload_id}/{name}", response_class=FileResponse)
+@router.get(
+    "/{upload_id}/{name}", response_class=FileResponse, responses=error_responses(401, 403, 503)
+)
 async def download(
     upload_id: str,
     name: str,

@@ -35,6 +35,8 @@ _ACTIVE = re.compile(
 )
 #: the upload id in a download URL of ours (``…/api/v1/uploads/<id>/<name>…``)
 _DOWNLOAD_PATH = re.compile(r"/api/v1/uploads/(upl_[0-9A-Za-z]{1,36})/")
+#: the longest type the uploads table holds; a longer one is no type anybody uses
+MAX_TYPE_CHARS = 120
 _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 
 #: (magic prefix, type) for formats whose first bytes are cheap and reliable to recognise
@@ -55,7 +57,12 @@ _DISGUISED = frozenset({"application/x-msdownload", "application/x-executable", 
 def normalise_type(content_type: str | None, filename: str) -> str:
     """The declared type without parameters, else a guess from the name."""
     declared = (content_type or "").split(";", 1)[0].strip().lower()
-    if not declared or declared == "application/octet-stream" or not _MIME.match(declared):
+    if (
+        not declared
+        or declared == "application/octet-stream"
+        or len(declared) > MAX_TYPE_CHARS
+        or not _MIME.match(declared)
+    ):
         declared = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     return declared
 
