@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -23,7 +26,24 @@ def _iso(dt: datetime) -> str:
 
 
 Timestamp = Annotated[datetime, PlainSerializer(_iso, return_type=str)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _rfc3339_only(value: Any) -> Any:
+    if isinstance(value, str) and not _RFC3339.match(value):
+        raise ValueError("a time like 2026-12-04T09:30:00Z (RFC 3339, with its offset)")
+    return value
+
+
+#: a time in a query: RFC 3339 with an offset, as documented (not a Unix timestamp)
+QueryTime = Annotated[datetime, BeforeValidator(_rfc3339_only)]
+#: strips the whitespace around a text *after* its limits are checked on it as sent, so the
+#: OpenAPI document's maxLength / pattern hold for what clients send
+STRIP = AfterValidator(str.strip)
+#: something besides whitespace
+NOT_BLANK = r"\S"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK), STRIP]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Query
 
 from relaydesk.audit import service
 from relaydesk.audit.schemas import AuditEntryOut
 from relaydesk.deps import Admin, SessionDep
 from relaydesk.errors import Invalid
+from relaydesk.schemas import QueryTime
 
 router = APIRouter(prefix="/api/v1", tags=["audit log"])
 
@@ -24,8 +23,8 @@ async def list_audit_log(
     actor_id: str | None = Query(default=None, max_length=40),
     target_type: str | None = Query(default=None, max_length=20),
     target_id: str | None = Query(default=None, max_length=40),
-    since: datetime | None = Query(default=None, alias="from"),
-    until: datetime | None = Query(default=None, alias="to"),
+    since: QueryTime | None = Query(default=None, alias="from"),
+    until: QueryTime | None = Query(default=None, alias="to"),
     limit: int = Query(default=50, ge=1, le=200),
     cursor: str | None = Query(default=None, max_length=40),
 ) -> dict[str, list[AuditEntryOut] | str | None]:

@@ -4,17 +4,18 @@ from typing import Annotated
 
 from pydantic import EmailStr, Field, StringConstraints
 
-from relaydesk.schemas import In, JsonObject, Out, Timestamp
+from relaydesk.schemas import NOT_BLANK, STRIP, In, JsonObject, Out, Timestamp
 
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+ExternalId = Annotated[
+    str, StringConstraints(min_length=1, max_length=255, pattern=NOT_BLANK), STRIP
+]
 #: a BCP 47 tag; 35 characters, as the columns hold (RFC 5646 §4.4.1)
 Language = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, max_length=35, pattern=r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$"
-    ),
+    StringConstraints(max_length=35, pattern=r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$"),
+    STRIP,
 ]
-OptName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+OptName = Annotated[str, StringConstraints(max_length=200), STRIP]
 
 
 class ContactIn(In):

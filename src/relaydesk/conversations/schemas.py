@@ -6,14 +6,14 @@ from pydantic import BeforeValidator, Field, StringConstraints
 
 from relaydesk.contacts.schemas import ContactBrief, ContactIn
 from relaydesk.messages.schemas import MessageIn
-from relaydesk.schemas import Id, In, JsonObject, Out, Ref, Timestamp
+from relaydesk.schemas import STRIP, Id, In, JsonObject, Out, Ref, Timestamp
 
 Channel = Annotated[
     str,
     BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
     StringConstraints(pattern=r"^[a-z0-9_.-]{1,40}$"),
 ]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Title = Annotated[str, StringConstraints(max_length=500), STRIP]
 
 
 class AssignTarget(In):

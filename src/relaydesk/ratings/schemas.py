@@ -4,12 +4,12 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from relaydesk.schemas import In, Out, Timestamp
+from relaydesk.schemas import STRIP, In, Out, Timestamp
 
 
 class RatingIn(In):
     score: int = Field(ge=1, le=5, description="1 (bad) to 5 (great)")
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    comment: Annotated[str, StringConstraints(max_length=2000), STRIP] | None = None
 
 
 class RatingOut(Out):
