@@ -5,6 +5,7 @@ import { h, toast } from "../dom.js";
 import { AGENT_STATUS } from "../labels.js";
 import { loadDirectory, state } from "../state.js";
 import { confirmButton, enc, errorBox, field, showError } from "./forms.js";
+import { hoursFields } from "./hours.js";
 import { render } from "./page.js";
 
 // --- agents -------------------------------------------------------------------------------
@@ -72,13 +73,17 @@ export async function teamsSection(root) {
   for (const t of state.teams.values()) {
     const name = h("input", { value: t.name, required: true });
     const members = memberPicker(t.member_ids, "Members");
+    const hours = hoursFields(t.business_hours, { legend: "Team hours", toggle: `Own business hours for ${t.name}`, hint: "Off: the app's hours." });
     const form = h("form", { class: "settings-form team-card", "aria-label": `Team ${t.name}` },
-      field("Team name", name), members,
+      field("Team name", name), members, hours.node,
       h("div", { class: "form-actions" }, h("button", { type: "submit", text: "Save team" }), " ",
         confirmButton("Delete team", async () => { await api.del(`/teams/${enc(t.id)}`); toast(`Team ${t.name} deleted`); await render("teams"); })));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      try { await api.patch(`/teams/${enc(t.id)}`, { name: name.value.trim(), member_ids: pickedMembers(members) }); toast("Team saved"); await loadDirectory(); } catch (ex) { toast(ex.describe(), { kind: "error" }); }
+      try {
+        const body = { name: name.value.trim(), member_ids: pickedMembers(members), business_hours: hours.values() };
+        await api.patch(`/teams/${enc(t.id)}`, body); toast("Team saved"); await loadDirectory();
+      } catch (ex) { toast(ex.describe ? ex.describe() : ex.message, { kind: "error" }); }
     });
     root.append(form);
   }

@@ -6,6 +6,7 @@ import { AI_KINDS } from "../labels.js";
 import { emit, state } from "../state.js";
 import { closingFields } from "./closing.js";
 import { errorBox, field, showError } from "./forms.js";
+import { hoursFields } from "./hours.js";
 
 function agentOptions(selected, { none = "None" } = {}) {
   return [h("option", { value: "", text: none }),
@@ -58,6 +59,8 @@ export async function routingSection(root) {
   away.value = r.away_message || "";
   const reassign = h("input", { type: "checkbox", name: "reassign_on_offline", checked: r.reassign_on_offline });
   const closing = closingFields(r);
+  const hours = hoursFields(r.business_hours, { legend: "Business hours", toggle: "Use business hours", hint: "Off: always open. AI agents answer around the clock either way." });
+  const outside = (value, label) => field(label, h("input", { type: "radio", name: "outside_hours", value, checked: (r.outside_hours || "assign") === value }));
 
   const form = h("form", { id: "routing-form", class: "settings-form", "aria-labelledby": "routing-h" },
     h("h2", { id: "routing-h", text: "Conversation rules" }),
@@ -75,11 +78,17 @@ export async function routingSection(root) {
     field("Welcome message", welcome, "Sent when a human agent who is online gets a new conversation. Empty: none."),
     field("Away message", away, "Sent when the assignee is away or offline, or the conversation waits. Empty: none."),
     field("Reassign an agent's open conversations when they go offline", reassign),
+    hours.node,
+    h("fieldset", {}, h("legend", { text: "Outside business hours" }),
+      outside("assign", "Assign by the rules as usual (with the away message)"),
+      outside("queue", "Let conversations wait until the desk opens")),
     closing.node,
     err,
     h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary", text: "Save rules" })));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    let businessHours;
+    try { businessHours = hours.values(); } catch (ex) { showError(err, ex); return; }
     const body = {
       human_routing: form.querySelector("input[name=human_routing]:checked").value,
       default_agent_id: defaultAgent.value || null,
@@ -95,6 +104,8 @@ export async function routingSection(root) {
       away_message: away.value.trim() || null,
       reassign_on_offline: reassign.checked,
       ...closing.values(),
+      business_hours: businessHours,
+      outside_hours: form.querySelector("input[name=outside_hours]:checked").value,
     };
     try {
       state.routing = await api.put("/routing", body);
