@@ -48,7 +48,8 @@ def test_answered_idle_conversations_are_resolved_once_and_waiting_contacts_neve
     a, b = two
     api = new_app(a.url)
     kim = api.agent(name="Kim", status="online")
-    api.routing(auto_resolve={"idle_seconds": 2, "message": BYE})
+    api.routing(auto_resolve={"idle_seconds": 2, "message": BYE}, welcome_message="Hi there!")
+    silent = api.conversation()  # opened, greeted, never written in: nobody was answered
     answered = api.conversation(message={"text": "where is my order?"})
     waiting = api.conversation(message={"text": "hello? anyone?"})
     wrote_last = api.conversation(message={"text": "first question"})
@@ -68,9 +69,10 @@ def test_answered_idle_conversations_are_resolved_once_and_waiting_contacts_neve
             if f["type"] == "conversation.updated" and f["data"]["status"] == "resolved"
         ]
     assert heard == [answered["id"]]
-    assert [m["text"] for m in _system(api, answered["id"])] == [BYE]  # posted once, first
+    assert [m["text"] for m in _system(api, answered["id"])] == ["Hi there!", BYE]  # BYE once
     assert api.messages(answered["id"])[-1]["text"] == BYE
     assert _status(api, waiting["id"]) == "open"
+    assert _status(api, silent["id"]) == "open"
     assert _status(api, wrote_last["id"]) == "open"
     assert not any(m["text"] == BYE for c in (waiting, wrote_last) for m in api.messages(c["id"]))
 

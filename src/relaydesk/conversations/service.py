@@ -253,12 +253,15 @@ async def set_status(session: AsyncSession, *, conversation: Conversation, statu
     return previous
 
 
+ANSWERED_BY = ("agent", "ai_agent")  #: who wrote last, in a conversation that was answered
+
+
 def idle_answered(conversation: Conversation, *, idle_seconds: int) -> bool:
-    """Open, answered (the last non-system message is not the contact's) and quiet for
+    """Open, answered (the last non-system message is an agent's or a bot's) and quiet for
     ``idle_seconds``: what auto-resolve closes."""
     if conversation.status != "open" or conversation.last_message_at is None:
         return False
-    if conversation.last_sender_type == "contact":
+    if conversation.last_sender_type not in ANSWERED_BY:  # the contact waits, or never wrote
         return False
     return conversation.last_message_at <= utcnow() - timedelta(seconds=idle_seconds)
 
@@ -274,10 +277,7 @@ async def idle_candidates(
             Conversation.app_id == app_id,
             Conversation.status == "open",
             Conversation.last_message_at <= cutoff,
-            or_(
-                Conversation.last_sender_type.is_(None),
-                Conversation.last_sender_type != "contact",
-            ),
+            Conversation.last_sender_type.in_(ANSWERED_BY),
         )
         .order_by(Conversation.last_message_at)
         .limit(limit)
