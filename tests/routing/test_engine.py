@@ -739,3 +739,16 @@ def test_a_closed_team_has_nobody_eligible() -> None:
     waiting = [conv(id="w1", status="waiting", team_id="t"), conv(id="w2", status="waiting")]
     assert [cid for cid, _ in dequeue(s, waiting)] == ["w2"]  # the team's one waits
     assert [cid for cid, _ in dequeue(base, waiting)] == ["w1", "w2"]
+
+
+def test_a_team_open_on_its_own_hours_works_while_the_desk_waits() -> None:
+    from dataclasses import replace
+
+    base = snap(agents("o", "o"), teams={"t": frozenset({"a2"})}, outside_hours="queue")
+    s = replace(base, closed=True, open_own_hours=frozenset({"t"}))
+    waiting = [conv(id="w1", status="waiting"), conv(id="w2", status="waiting", team_id="t")]
+    assert [cid for cid, _ in dequeue(s, waiting)] == ["w2"]
+    d = human_rules(s, conv(), reason="ai_handoff", team_id="t")
+    assert d.assignee == human("a2")
+    assert greeting(s, d) == "welcome_message"
+    assert greeting(s, route_new(s, conv())) == "away_message"

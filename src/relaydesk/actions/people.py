@@ -25,6 +25,7 @@ from relaydesk.auth import service as tokens
 from relaydesk.errors import Forbidden
 from relaydesk.events import Broker, commit, emit_revoked
 from relaydesk.routing import service as routing
+from relaydesk.routing.snapshot import lock_settings
 from relaydesk.security import SecretBox, hash_password, hash_token, verify_password
 from relaydesk.teams import service as teams
 from relaydesk.teams.models import Team
@@ -129,10 +130,15 @@ async def update_team(
     actor: Actor,
     business_hours: dict[str, Any] | None | EllipsisType = ...,
 ) -> TeamOut:
+    new_hours = business_hours is not ... and business_hours != team.business_hours
+    if new_hours:  # routing's lock order: the app's routing row before anything else
+        await lock_settings(session, app_id=team.app_id)
     before = audit.view(await teams.out(session, team))
     await teams.update(
         session, team=team, name=name, member_ids=member_ids, business_hours=business_hours
     )
+    if new_hours:  # the team may be open now: its waiting conversations can go
+        await start_ai_turns(session, await routing.dequeue_waiting(session, app_id=team.app_id))
     return await _team_saved(session, broker, team, actor, "team.update", before)
 
 

@@ -18,7 +18,6 @@ from relaydesk.errors import Invalid
 from relaydesk.events import Broker, commit
 from relaydesk.routing import engine
 from relaydesk.routing import service as routing
-from relaydesk.routing.apply import Router
 from relaydesk.routing.models import RoutingSettings
 from relaydesk.routing.schemas import RoutingIn
 from relaydesk.routing.snapshot import lock_settings
@@ -34,6 +33,8 @@ async def replace_rules(
     before = audit.view(routing.out(row))
     routing.set_rules(row, body)
     await session.flush()
+    # new hours, a new outside_hours or new rules may let waiting conversations go now
+    await start_ai_turns(session, await routing.dequeue_waiting(session, app_id=app_id))
     changes = audit.diff(before, audit.view(routing.out(row)))
     if changes:
         audit.record(
@@ -149,8 +150,7 @@ async def _routed(
 async def dequeue_opened(session: AsyncSession, broker: Broker, *, app_id: str) -> int:
     """Assign what waits now that the desk (or a team) is open: oldest first, the usual
     rotation, under the app's lock (processes running it together assign each once)."""
-    router = await Router.open(session, app_id=app_id)
-    assigned = await router.dequeue()
+    assigned = len(await routing.dequeue_waiting(session, app_id=app_id))
     if assigned:
         await commit(session, broker)
     else:

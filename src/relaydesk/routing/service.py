@@ -207,6 +207,14 @@ def set_rules(row: RoutingSettings, body: RoutingIn) -> None:
 # --- behind the routing endpoints and the turn queue ---------------------------------------
 
 
+async def dequeue_waiting(session: AsyncSession, *, app_id: str) -> list[Applied]:
+    """Assign what waits and the rules now allow (new hours or rules, a desk that opened),
+    oldest first, under the app's lock."""
+    router = await Router.open(session, app_id=app_id)
+    await router.dequeue()
+    return router.applied
+
+
 async def hand_new_conversations_to(
     session: AsyncSession, *, app_id: str, ai_agent_id: str
 ) -> None:

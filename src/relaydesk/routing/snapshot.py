@@ -83,6 +83,7 @@ async def load_snapshot(session: AsyncSession, *, settings: RoutingSettings) -> 
     app_open = hours.is_open(settings.business_hours, now)
     members: dict[str, set[str]] = {}
     closed_teams: set[str] = set()
+    open_own_hours: set[str] = set()
     for team_id, agent_id, team_hours in await session.execute(
         select(Team.id, TeamMember.agent_id, Team.business_hours)
         .outerjoin(TeamMember, TeamMember.team_id == Team.id)
@@ -90,8 +91,11 @@ async def load_snapshot(session: AsyncSession, *, settings: RoutingSettings) -> 
     ):
         if team_id not in members:  # a team's own hours override the app's
             members[team_id] = set()
-            if not (hours.is_open(team_hours, now) if team_hours else app_open):
+            team_open = hours.is_open(team_hours, now) if team_hours else app_open
+            if not team_open:
                 closed_teams.add(team_id)
+            elif team_hours:
+                open_own_hours.add(team_id)
         if agent_id:
             members[team_id].add(agent_id)
     ai_agents = {
@@ -119,6 +123,7 @@ async def load_snapshot(session: AsyncSession, *, settings: RoutingSettings) -> 
         pointers=pointers,
         closed=not app_open,
         closed_teams=frozenset(closed_teams),
+        open_own_hours=frozenset(open_own_hours),
     )
 
 

@@ -162,6 +162,7 @@ class Snapshot:
     pointers: Mapping[str, str] = field(default_factory=dict)  # scope -> last assigned id
     closed: bool = False  # the app is outside its business hours now
     closed_teams: frozenset[str] = frozenset()  # teams outside their own (or the app's) hours
+    open_own_hours: frozenset[str] = frozenset()  # teams open on hours of their own
     _position: dict[str, int] = field(init=False, repr=False, compare=False)
     _by_email: dict[str, str] = field(init=False, repr=False, compare=False)
 
@@ -178,8 +179,8 @@ class Snapshot:
     ) -> Snapshot:
         """A copy sharing the id/email indexes; only for agents with unchanged ids and emails."""
         new = object.__new__(Snapshot)
-        shared = ("settings", "teams", "ai_agents", "closed", "closed_teams", "_position")
-        for name in (*shared, "_by_email"):
+        shared = ("settings", "teams", "ai_agents", "closed", "closed_teams", "open_own_hours")
+        for name in (*shared, "_position", "_by_email"):
             object.__setattr__(new, name, getattr(self, name))
         object.__setattr__(new, "agents", self.agents if agents is None else agents)
         object.__setattr__(new, "pointers", self.pointers if pointers is None else pointers)
@@ -187,8 +188,15 @@ class Snapshot:
 
     @property
     def holding(self) -> bool:
-        """Closed with ``outside_hours: "queue"``: conversations for humans wait."""
+        """Closed with ``outside_hours: "queue"``: conversations for humans wait (except
+        a team's that is open on hours of its own)."""
         return self.closed and self.settings.outside_hours == "queue"
+
+    def team_closed(self, team_id: str | None) -> bool:
+        """Whether a conversation of this team (or of no team) is outside business hours."""
+        if team_id in self.closed_teams:
+            return True
+        return self.closed and team_id not in self.open_own_hours
 
     def agent(self, agent_id: str | None) -> Agent | None:
         """The agent with this id, or None."""

@@ -16,13 +16,13 @@ def dequeue(snapshot: Snapshot, waiting: Sequence[Conversation]) -> list[tuple[s
     one that cannot be placed stays waiting and the next one is tried.
     """
     out: list[tuple[str, Decision]] = []
-    if snapshot.holding:  # closed: they wait for the opening
-        return out
     for conversation in waiting:
         if not any(a.eligible for a in snapshot.agents):
             break
-        if conversation.team_id in snapshot.closed_teams:
-            continue  # its team is closed: it waits for the team's opening
+        if conversation.team_id in snapshot.closed_teams or (
+            snapshot.holding and conversation.team_id not in snapshot.open_own_hours
+        ):
+            continue  # closed (its team, or the desk in "queue" mode): it waits for the opening
         team_id = conversation.team_id if conversation.team_id in snapshot.teams else None
         found = round_robin(snapshot, team_id=team_id)
         if found is None:

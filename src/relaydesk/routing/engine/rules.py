@@ -264,6 +264,6 @@ def greeting(snapshot: Snapshot, decision: Decision) -> Greeting:
     if a is not None and a.type == "ai_agent":
         return "ai_welcome"
     agent = snapshot.agent(a.id) if a is not None else None
-    if snapshot.closed or decision.team_id in snapshot.closed_teams:
+    if snapshot.team_closed(decision.team_id):
         return "away_message"  # outside business hours
     return "welcome_message" if agent is not None and agent.status == "online" else "away_message"
