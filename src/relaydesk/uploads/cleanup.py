@@ -26,12 +26,12 @@ async def sweep_once(maker: async_sessionmaker[AsyncSession], settings: Settings
     cutoff = utcnow() - timedelta(seconds=settings.upload_unattached_ttl_s)
     async with maker() as session:
         rows = await service.unattached(session, created_before=cutoff, limit=BATCH)
-        paths = [service.storage_path(settings, row) for row in rows]
-        for row in rows:
-            await service.delete(session, upload=row)
+        # deleted only if still unattached: a message may have taken one meanwhile
+        gone = await service.delete_unattached(session, ids=[row.id for row in rows])
         await session.commit()
-    for path in paths:  # after the commit: a row never outlives its file by our doing
-        await asyncio.to_thread(path.unlink, missing_ok=True)
+    for row in rows:  # after the commit: a row never outlives its file by our doing
+        if row.id in gone:
+            await asyncio.to_thread(service.storage_path(settings, row).unlink, missing_ok=True)
     return len(rows)
 
 

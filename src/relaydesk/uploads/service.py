@@ -14,9 +14,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import UploadFile
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relaydesk.apps.models import App
 from relaydesk.config import Settings
 from relaydesk.db import new_id, utcnow
 from relaydesk.errors import PayloadTooLarge, UnsupportedMediaType
@@ -245,6 +246,8 @@ async def _check_quota(
     quota = settings.upload_quota_bytes_per_app
     if quota <= 0:
         return
+    # one app's uploads take turns here (the app's row), so racing ones cannot all fit
+    await session.execute(select(App.id).where(App.id == app_id).with_for_update())
     used = await session.scalar(
         select(func.coalesce(func.sum(Upload.size), 0)).where(Upload.app_id == app_id)
     )
@@ -284,7 +287,12 @@ async def unattached(
     return builtins.list(await session.scalars(query))
 
 
-async def delete(session: AsyncSession, *, upload: Upload) -> None:
-    """Remove the row (the caller removes the bytes once that is committed)."""
-    await session.delete(upload)
-    await session.flush()
+async def delete_unattached(session: AsyncSession, *, ids: builtins.list[str]) -> set[str]:
+    """Remove those rows still attached to no message; the ids removed (the caller removes
+    the bytes once that is committed)."""
+    if not ids:
+        return set()
+    result = await session.execute(
+        delete(Upload).where(Upload.id.in_(ids), Upload.attached_at.is_(None)).returning(Upload.id)
+    )
+    return set(result.scalars())
