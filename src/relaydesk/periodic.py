@@ -28,7 +28,7 @@ def every(
             try:
                 await sweep(app)
             except Exception:
-                log.warning("%s sweep failed; retrying in %s s", name, seconds)
+                log.warning("%s sweep failed; retrying in %s s", name, seconds, exc_info=True)
             await asyncio.sleep(seconds)
 
     async def start(app: FastAPI) -> Callable[[], Awaitable[None]]:

@@ -5,8 +5,11 @@ import { L } from "./config.js";
 import { el } from "./dom.js";
 import { request } from "./http.js";
 import { S } from "./state.js";
+import { list } from "./view.js";
 
 export function renderRating() {
+  // only the latest request can be answered: it rates the latest resolution
+  for (const older of list.querySelectorAll(".rd-rating")) older.remove();
   const box = el("form", "rd-rating");
   const stars = el("div", "rd-stars");
   stars.setAttribute("role", "radiogroup");
@@ -47,6 +50,7 @@ export function renderRating() {
       box.replaceChildren(el("div", "rd-rated", L.rated));
     } catch (e) {
       send.disabled = false; // e.g. reopened meanwhile: the visitor may try again
+      send.title = (e && e.message) || L.failed;
     }
   });
   return box;

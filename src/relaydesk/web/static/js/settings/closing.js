@@ -29,10 +29,11 @@ export function closingFields(r) {
     field("Message before resolving", bye, "Posted to the contact first. Empty: none."),
     field("Ask the contact for a rating when resolved", csatOn, "The widget shows 1–5 stars and a comment box."),
     field("Rating question", question));
+  const shown = minutes.value;
+  // seconds set through the API (90) stay as they are unless the minutes are changed
+  const seconds = () => (auto && minutes.value === shown ? auto.idle_seconds : Math.max(1, Math.round(Number(minutes.value) || 60)) * 60);
   const values = () => ({
-    auto_resolve: autoOn.checked
-      ? { idle_seconds: Math.max(1, Math.round(Number(minutes.value) || 60)) * 60, message: bye.value.trim() || null }
-      : null,
+    auto_resolve: autoOn.checked ? { idle_seconds: seconds(), message: bye.value.trim() || null } : null,
     csat: csatOn.checked ? { enabled: true, question: question.value.trim() || null } : null,
   });
   return { node, values };

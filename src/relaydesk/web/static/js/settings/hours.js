@@ -29,7 +29,9 @@ export function hoursFields(current, { legend, toggle, hint }) {
   const on = h("input", { type: "checkbox", checked: !!current });
   const here = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
   const zone = (current && current.timezone) || here;
-  const tz = h("select", {}, zones().map((z) => h("option", { value: z, text: z, selected: z === zone })));
+  const known = zones();
+  if (!known.includes(zone)) known.unshift(zone); // an alias (US/Eastern) stays as it is
+  const tz = h("select", {}, known.map((z) => h("option", { value: z, text: z, selected: z === zone })));
   const weekly = (current && current.weekly) || [];
   const days = DAYS.map(([day, name]) => {
     const input = h("input", { value: dayText(weekly, day), placeholder: "closed", "aria-label": `${name} (${legend})` });
