@@ -92,18 +92,7 @@ def api(rd_server: Server) -> Api:
 
 
 def v1_config(lex: FakeLex, **overrides: Any) -> dict[str, Any]:
-    cfg: dict[str, Any] = {
-        "access_key_id": lex.access_key_id,
-        "secret_access_key": lex.secret_access_key,
-        "region": "us-east-1",
-        "bot_name": "SupportBotLegacy",
-        "bot_alias": "prod",
-        "endpoint_url": lex.url,
-        "connect_timeout_s": 1,
-        "read_timeout_s": 8,
-    }
-    cfg.update(overrides)
-    return cfg
+    return lex_config(lex, **{"bot_name": "SupportBotLegacy", **overrides})
 
 
 def ai_agent(api: Api, config: dict[str, Any], kind: str = "lex_v2", **fields: Any) -> Any:
