@@ -44,10 +44,12 @@ async def get(
         query = query.where(Conversation.contact_id == contact_id)
     if for_update:  # a locked read is a fresh one, even if the row was read before
         query = query.with_for_update(of=Conversation).execution_options(populate_existing=True)
-    conversation = await session.scalar(query)
-    if conversation is None:
+    row = (await session.execute(query)).first()
+    if row is None:
         raise NotFound("No such conversation.")
-    return conversation
+    if with_contact:  # the identity map holds objects weakly: keep the contact for the session
+        session.info.setdefault("keep", []).append(row[1])
+    return row[0]
 
 
 async def get_visible(
