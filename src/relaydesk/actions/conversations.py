@@ -11,7 +11,7 @@ from relaydesk.auth.principal import Principal
 from relaydesk.config import Settings
 from relaydesk.contacts import service as contacts
 from relaydesk.contacts.models import Contact
-from relaydesk.conversations import service
+from relaydesk.conversations import reads, service
 from relaydesk.conversations.models import Conversation, ReadMark
 from relaydesk.conversations.schemas import ConversationCreate, ConversationOut, ConversationUpdate
 from relaydesk.errors import Invalid
@@ -200,7 +200,7 @@ async def mark_read(
     message_id: str | None,
 ) -> ReadMark | None:
     """Move the reader's read mark forward; ``conversation.read`` reaches the other side."""
-    mark = await service.mark_read(
+    mark = await reads.mark_read(
         session,
         conversation=conversation,
         reader_type=reader_type,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from relaydesk.actions import conversations
 from relaydesk.actions.messages import post_message as post
-from relaydesk.conversations import service
+from relaydesk.conversations import reads, service
 from relaydesk.conversations.schemas import (
     AssignmentOut,
     ConversationCreate,
@@ -212,7 +212,7 @@ async def mark_read(
         reader_id=principal.id or "",
         message_id=body.message_id if body else None,
     )
-    return service.read_out(mark) if mark is not None else {"message_id": None}
+    return reads.read_out(mark) if mark is not None else {"message_id": None}
 
 
 @router.get("/{conversation_id}/reads")
@@ -223,5 +223,5 @@ async def list_reads(
     conversation = await service.get_visible(
         session, principal=principal, conversation_id=conversation_id
     )
-    rows = await service.reads(session, conversation_id=conversation.id)
-    return {"items": [_reader_view(principal, service.read_out(m)) for m in rows]}
+    rows = await reads.reads(session, conversation_id=conversation.id)
+    return {"items": [_reader_view(principal, reads.read_out(m)) for m in rows]}
