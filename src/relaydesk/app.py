@@ -27,6 +27,7 @@ from relaydesk.db import make_engine, make_sessionmaker
 from relaydesk.errors import install_error_handlers
 from relaydesk.events import make_broker
 from relaydesk.health import RequestMetrics
+from relaydesk.knowledge import api as knowledge_api
 from relaydesk.limits import BodySizeLimit, RefuseNul
 from relaydesk.openapi import document_errors
 from relaydesk.ratelimit import Limiter, Rule
@@ -57,6 +58,7 @@ ROUTERS = [
     conversations_api.router,
     ratings_api.router,
     ai_agents_api.router,
+    knowledge_api.router,
     webhooks_api.router,
     audit_api.router,
     uploads_api.router,

@@ -129,6 +129,17 @@ def make_engine(
 
 
 READONLY = "relaydesk_readonly"
+
+#: tables the database keeps for an index of its own, not described by a model (the SQLite
+#: FTS5 table of the knowledge base and its shadow tables)
+UNMODELLED_PREFIXES = ("knowledge_fts",)
+
+
+def modelled(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic ``include_name``: leave out the tables of :data:`UNMODELLED_PREFIXES`."""
+    return not (type_ == "table" and (name or "").startswith(UNMODELLED_PREFIXES))
+
+
 #: a pooled connection idle longer than this is pinged before use
 PING_IDLE_S = 1.0
 

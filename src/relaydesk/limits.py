@@ -54,6 +54,10 @@ class _BodyRefused(StarletteHTTPException):
         super().__init__(status_code, message, headers={"Connection": "close"})
 
 
+#: paths whose bodies are files (the upload limit applies)
+UPLOAD_PATHS = ("/api/v1/uploads", "/api/v1/knowledge/import")
+
+
 class BodySizeLimit:
     """Reject bodies larger than ``limit`` bytes (``upload_limit`` under the upload path),
     and bodies that take longer than ``timeout_s`` to arrive (408).
@@ -74,7 +78,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        upload = str(scope.get("path", "")).startswith("/api/v1/uploads")
+        upload = str(scope.get("path", "")).startswith(UPLOAD_PATHS)
         # multipart framing adds a little on top of the file itself
         limit = self.upload_limit + MULTIPART_SLACK if upload else self.limit
         headers = dict(scope.get("headers") or [])

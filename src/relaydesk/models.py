@@ -8,6 +8,7 @@ from relaydesk.auth.models import AccessToken
 from relaydesk.contacts.models import Contact
 from relaydesk.conversations.models import Assignment, Conversation, Participant, ReadMark
 from relaydesk.db import Base
+from relaydesk.knowledge.models import Article
 from relaydesk.messages.models import Message
 from relaydesk.ratings.models import Rating
 from relaydesk.routing.models import RotationPointer, RoutingSettings
@@ -17,6 +18,7 @@ from relaydesk.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "AIAgent",
+    "Article",
     "AIAgentSession",
     "AccessToken",
     "Agent",

@@ -18,13 +18,16 @@ def test_migrated_schema_matches_the_models(fresh_database: str, tmp_path: Path)
         from sqlalchemy.ext.asyncio import create_async_engine
 
         import relaydesk.models as models
+        from relaydesk.db import modelled
 
         engine = create_async_engine(fresh_database)
         try:
             async with engine.connect() as conn:
                 return await conn.run_sync(
                     lambda sync: compare_metadata(
-                        MigrationContext.configure(sync, opts={"compare_type": True}),
+                        MigrationContext.configure(
+                            sync, opts={"compare_type": True, "include_name": modelled}
+                        ),
                         models.Base.metadata,
                     )
                 )

@@ -39,6 +39,7 @@ BODIES: dict[str, Any] = {
     "MessageIn": {"text": "written by someone", "sender": {"type": "contact"}},
     "ReadIn": {"message_id": "{message_id}"},
     "AIAgentUpdate": {"name": "renamed by someone"},
+    "ArticleUpdate": {"title": "renamed by someone"},
 }
 
 #: query parameters that name another object, filled like path parameters

@@ -153,6 +153,13 @@ def _new_key(t: Tenant) -> dict[str, str]:
     return {"key_id": key["id"]}
 
 
+def _new_article(t: Tenant) -> dict[str, str]:
+    body = {"title": t.label("article"), "body": t.label("article body")}
+    article = t.key.ok(t.key.post("/api/v1/knowledge/articles", body), 201)
+    t.mark(article["id"], article["title"], article["body"])
+    return {"article_id": article["id"]}
+
+
 def _new_contact(t: Tenant) -> dict[str, str]:
     return t.contact("app")[1]
 
@@ -167,13 +174,14 @@ CREATORS: dict[str, Callable[[Tenant], dict[str, str]]] = {
     "contact_id": _new_contact,
     "conversation_id": lambda t: t.conversation(),
     "upload_id": lambda t: t.upload(),
+    "article_id": _new_article,
 }
 
 
 def build_tenant(base_url: str, tag: str, hook_url: str) -> Tenant:
     """An app with an admin, an agent, two contacts with a conversation and an upload each,
-    a team, an AI agent with a secret header, a webhook, a second API key and a
-    verification secret."""
+    a team, an AI agent with a secret header, a webhook, a second API key, a knowledge
+    article and a verification secret."""
     t = Tenant(tag=tag, key=new_app(base_url, name=f"app {tag}"), hook_url=hook_url)
     t.mark(t.key.app_id, t.key.token)
     secret = t.label("verification secret")
@@ -187,6 +195,7 @@ def build_tenant(base_url: str, tag: str, hook_url: str) -> Tenant:
         if group == "contact":
             t.values.update(contact)
     t.values.update(_new_team(t), **_new_ai_agent(t), **_new_webhook(t), **_new_key(t))
+    t.values.update(_new_article(t))
     t.values.update(t.conversation(), **t.upload())
     t.conversation("other_contact")
     t.values["other_contact_upload_url"] = t.upload("other_contact")["upload_url"]

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import relaydesk.models  # noqa: F401  (fills Base.metadata)
-from relaydesk.db import Base
+from relaydesk.db import Base, modelled
 
 config = context.config
 target_metadata = Base.metadata
@@ -25,6 +25,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=modelled,
     )
     with context.begin_transaction():
         context.run_migrations()
