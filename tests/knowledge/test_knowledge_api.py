@@ -95,8 +95,9 @@ def test_another_apps_articles_never_appear(api: Api) -> None:
     assert_error(other.get(f"/api/v1/knowledge/articles/{mine['id']}"), 404)
     assert_error(other.patch(f"/api/v1/knowledge/articles/{mine['id']}", {"title": "x"}), 404)
     assert_error(other.delete(f"/api/v1/knowledge/articles/{mine['id']}"), 404)
-    assert api.ok(api.get(f"/api/v1/knowledge/articles/{mine['id']}"))["title"] == (
-        PASSWORD_RESET["title"]
+    assert (
+        api.ok(api.get(f"/api/v1/knowledge/articles/{mine['id']}"))["title"]
+        == (PASSWORD_RESET["title"])
     )
 
 
@@ -107,7 +108,7 @@ def test_import_markdown_and_csv(api: Api) -> None:
     )
     csv = (
         b"title,body,url\n"
-        b"Opening hours,\"We answer Monday to Friday, 9 to 17.\",https://help.example.com/hours\n"
+        b'Opening hours,"We answer Monday to Friday, 9 to 17.",https://help.example.com/hours\n'
         b"Gift cards,Gift cards never expire.,\n"
     )
     files = [
