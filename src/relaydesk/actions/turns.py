@@ -8,6 +8,7 @@ posted at most once (see docs/turn-queue.md).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from relaydesk.messages import service as messages
 from relaydesk.routing import engine
 from relaydesk.routing import service as routing
 from relaydesk.routing.snapshot import lock_settings
+from relaydesk.teams import service as teams
 
 log = logging.getLogger("relaydesk.ai_agents.worker")
 
@@ -40,10 +42,18 @@ async def finish_turn(
 ) -> None:
     """Post the reply and apply its actions, unless the AI agent lost the conversation."""
     request, detail = _routing_request(result)
+    if isinstance(request, engine.Handoff) and request.assign_team is not None:
+        team_id = await teams.id_by_id_or_name(
+            session, app_id=row.app_id, id_or_name=request.assign_team
+        )
+        request = replace(request, assign_team=team_id or request.assign_team)
     resolve = actions_from_messages(result.messages).resolve
     conversation = await _locked_conversation(session, row, routing_first=request is not None)
     row.status = "done"
     row.finished_at = utcnow()
+    if result.usage:
+        row.prompt_tokens = result.usage.get("prompt_tokens", 0)
+        row.completion_tokens = result.usage.get("completion_tokens", 0)
     if conversation.assignee_type != "ai_agent" or conversation.assignee_id != row.ai_agent_id:
         log.warning(
             "turn %s: AI agent %s lost the assignment of %s; %d reply message(s) not posted",
@@ -106,7 +116,7 @@ def _routing_request(result: TurnResult) -> tuple[engine.HandoffRequest | None, 
         )
         return engine.Handoff(
             assign_to=handoff.assign_to, assign_team=handoff.team_id, event=event
-        ), None
+        ), result.handoff_detail
     if result.human_handoff:
         return engine.Handoff(assign_to=""), "provider_handoff"
     if result.hangup:

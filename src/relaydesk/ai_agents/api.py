@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Query, Response
 
 from relaydesk.actions import people as actions
-from relaydesk.ai_agents import service
+from relaydesk.ai_agents import service, usage
 from relaydesk.ai_agents.schemas import AIAgentCreate, AIAgentOut, AIAgentUpdate
 from relaydesk.deps import (
     ActorDep,
@@ -16,7 +18,7 @@ from relaydesk.deps import (
     SessionDep,
     Staff,
 )
-from relaydesk.errors import error_responses
+from relaydesk.errors import Invalid, error_responses
 
 router = APIRouter(prefix="/api/v1/ai-agents", tags=["ai agents"])
 
@@ -99,3 +101,20 @@ async def delete_ai_agent(
     ai_agent = await service.get(session, app_id=principal.app_id or "", ai_agent_id=ai_agent_id)
     await actions.delete_ai_agent(session, broker, ai_agent=ai_agent, box=box, actor=actor)
     return Response(status_code=204)
+
+
+@router.get("/{ai_agent_id}/usage", response_model=usage.UsageOut)
+async def ai_agent_usage(
+    ai_agent_id: str,
+    session: ReadSessionDep,
+    principal: Staff,
+    start: datetime | None = Query(default=None, alias="from"),
+    end: datetime | None = Query(default=None, alias="to"),
+) -> usage.UsageOut:
+    """Turns answered in ``[from, to)`` and the language-model tokens they used."""
+    start, end = (t.replace(tzinfo=UTC) if t and t.tzinfo is None else t for t in (start, end))
+    if start is not None and end is not None and start > end:
+        raise Invalid("from must not be after to.", code="invalid_range")
+    app_id = principal.app_id or ""
+    await service.get(session, app_id=app_id, ai_agent_id=ai_agent_id)
+    return await usage.summed(session, app_id=app_id, ai_agent_id=ai_agent_id, start=start, end=end)

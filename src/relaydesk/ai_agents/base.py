@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -25,6 +26,28 @@ class ContactInfo:
     external_id: str
     name: str | None = None
     email: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One earlier message of the conversation, for connectors that send the history."""
+
+    sender_type: str  # contact | agent | ai_agent
+    text: str | None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KnowledgeHit:
+    """An article of the app's knowledge base that matches a search."""
+
+    title: str
+    url: str | None
+    passage: str
+
+
+#: ``(query, limit, language)`` → the app's best-matching articles
+KnowledgeSearch = Callable[[str, int, str | None], Awaitable[list[KnowledgeHit]]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +70,11 @@ class Turn:
     chat_context: dict[str, Any] = field(default_factory=dict)  # KM_CHAT_CONTEXT
     state: dict[str, Any] = field(default_factory=dict)  # connector state for this conversation
     turn_id: str | None = None  # stable across the retries of this turn (idempotency keys)
+    #: the conversation's latest messages, oldest first, this turn's own message last
+    #: (only for connectors whose ``history_messages`` is > 0)
+    history: list[HistoryEntry] = field(default_factory=list)
+    #: searches the app's knowledge base (only for connectors with ``uses_knowledge``)
+    knowledge: KnowledgeSearch | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +100,10 @@ class TurnResult:
     hangup_detail: str | None = None
     human_handoff: bool = False  # provider-native handoff to humans (DF CX liveAgentHandoff)
     state: dict[str, Any] = field(default_factory=dict)
+    #: why the bot handed over (a language model's stated reason), kept as the detail
+    handoff_detail: str | None = None
+    #: tokens the turn used: ``{"prompt_tokens": n, "completion_tokens": n}``
+    usage: dict[str, int] | None = None
 
 
 #: more messages than this in one bot answer is a bot error
@@ -153,6 +185,16 @@ class Connector(ABC):
         self.config = config
         self.ai_agent_id = ai_agent_id
         self.default_language = default_language
+
+    @property
+    def history_messages(self) -> int:
+        """How many of the conversation's latest messages each turn needs (0: none)."""
+        return 0
+
+    @property
+    def uses_knowledge(self) -> bool:
+        """Whether turns need the app's knowledge-base search."""
+        return False
 
     @abstractmethod
     async def handle(self, turn: Turn) -> TurnResult:

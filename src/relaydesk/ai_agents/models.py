@@ -47,6 +47,7 @@ class BotTurn(Base):
     __table_args__ = (
         Index("ix_bot_turns_due", "status", "next_attempt_at"),
         Index("ix_bot_turns_conversation", "conversation_id", "seq"),
+        Index("ix_bot_turns_ai_agent_finished", "ai_agent_id", "finished_at"),
     )
 
     seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -65,3 +66,6 @@ class BotTurn(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: tokens a language-model turn used (all its tool rounds); None for other kinds
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)

@@ -26,6 +26,7 @@ BUILTIN: dict[str, str] = {
     "dialogflow_cx": "relaydesk.ai_agents.dialogflow:DialogflowCXConnector",
     "webhook": "relaydesk.ai_agents.webhook:WebhookConnector",
     "builtin": "relaydesk.ai_agents.builtin:BuiltinConnector",
+    "openai": "relaydesk.ai_agents.llm:OpenAIConnector",
 }
 
 

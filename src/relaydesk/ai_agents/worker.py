@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relaydesk import metrics
 from relaydesk.actions import turns
-from relaydesk.ai_agents import blocking, jobs
+from relaydesk.ai_agents import blocking, context, jobs
 from relaydesk.ai_agents.base import (
     ConnectorError,
     PermanentError,
@@ -192,6 +192,7 @@ class TurnWorker:
                 return
             turn, ai_agent = prepared
             connector = self.pool.get(ai_agent)
+            turn = await context.enrich(self.maker, connector, turn)
             heartbeat = asyncio.create_task(self._keep_lease(seq))
             try:
                 result = await asyncio.wait_for(connector.handle(turn), TURN_TIMEOUT_S)

@@ -6,7 +6,7 @@ import builtins
 from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.agents.models import Agent
@@ -22,6 +22,21 @@ async def get(session: AsyncSession, *, app_id: str, team_id: str) -> Team:
     if team is None:
         raise NotFound("No such team.")
     return team
+
+
+async def id_by_id_or_name(session: AsyncSession, *, app_id: str, id_or_name: str) -> str | None:
+    """The id of the app's team with this id, else with this name (case-insensitive)."""
+    rows = await session.execute(
+        select(Team.id, Team.id == id_or_name)
+        .where(
+            Team.app_id == app_id,
+            or_(Team.id == id_or_name, func.lower(Team.name) == id_or_name.strip().lower()),
+        )
+        .order_by(Team.created_at, Team.id)
+    )
+    found = rows.all()
+    exact = [team_id for team_id, by_id in found if by_id]
+    return exact[0] if exact else found[0][0] if found else None
 
 
 async def member_ids(session: AsyncSession, *, team_id: str) -> builtins.list[str]:
