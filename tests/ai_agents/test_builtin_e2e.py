@@ -313,3 +313,28 @@ def test_cli_import_unknown_app_exits_2(server: Server, tmp_path: Path) -> None:
     done = cli_in_process(server.database_url, str(doc), "--app-id", "app_nope", "--name", "X")
     assert done.exit_code == 2, done.output
     assert "no app with id app_nope" in done.output
+
+
+def test_unmatched_texts_are_answered_from_the_knowledge_base(api: Api) -> None:
+    article = {
+        "title": "Gift cards",
+        "body": "Gift cards never expire and can be used on every order.",
+        "url": "https://help.example.com/gift-cards",
+    }
+    api.ok(api.post("/api/v1/knowledge/articles", article), 201)
+    builtin(api, {**faq(), "use_knowledge": True})
+    conv = api.conversation()
+    e2e.bot_messages(api, conv["id"], 1)
+    api.say(conv["id"], "do gift cards expire?")  # no intent: the article answers
+    grounded = e2e.bot_messages(api, conv["id"], 2)[-1]
+    assert grounded["text"] == f"Gift cards\n\n{article['body']}\n\n{article['url']}"
+    api.say(conv["id"], "shipping")  # an intent still wins over the articles
+    assert e2e.bot_messages(api, conv["id"], 3)[-1]["text"] == "Shipping takes 3-5 days."
+    api.say(conv["id"], "purple elephants")  # neither: the fallback intent
+    assert e2e.bot_messages(api, conv["id"], 4)[-1]["text"] == "Sorry, I did not get that."
+    other = new_app(api.base_url)  # another app's bot never answers from these articles
+    builtin(other, {**faq(), "use_knowledge": True})
+    theirs = other.conversation()
+    e2e.bot_messages(other, theirs["id"], 1)
+    other.say(theirs["id"], "do gift cards expire?")
+    assert e2e.bot_messages(other, theirs["id"], 2)[-1]["text"] == "Sorry, I did not get that."

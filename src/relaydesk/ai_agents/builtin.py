@@ -1,10 +1,14 @@
 """The ``builtin`` AI agent: a Kompose import document answered locally, no network.
 
-Config = a Kompose import document plus optional ``handoff_after_fallbacks``::
+Config = a Kompose import document plus optional ``handoff_after_fallbacks`` and
+``use_knowledge``::
 
     {"intents": [{"name", "category", "trainingPhrases"?, "content"?, "languageCodes"?,
                   "languageCode"?, "urlPatternList"?, "fields"?}, ...],
-     "languageCodes": ["en"]?, "handoff_after_fallbacks": 2?}
+     "languageCodes": ["en"]?, "handoff_after_fallbacks": 2?, "use_knowledge": false?}
+
+With ``use_knowledge``, a text no intent matches is answered with the app's best-matching
+knowledge-base article (title, passage, link) instead of the fallback intent.
 
 Both shapes of the documents are accepted: the one in ``ai-agents.md`` (``content`` a list of
 ``{message, metadata?}``, per-intent ``languageCodes``) and Kommunicate's published import
@@ -126,6 +130,8 @@ class BuiltinConfig(BaseModel):
     intents: list[KomposeIntent] = Field(min_length=1)
     languageCodes: list[str] = Field(default_factory=list)  # noqa: N815
     handoff_after_fallbacks: int | None = Field(default=None, ge=1)
+    #: a text no intent matches is answered from the app's knowledge base when it can be
+    use_knowledge: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> BuiltinConfig:
@@ -304,10 +310,29 @@ class BuiltinConnector(Connector):
             return matched, False
         return self.bot.fallback(lang), True
 
+    @property
+    def uses_knowledge(self) -> bool:
+        return self.cfg.use_knowledge
+
+    async def _from_knowledge(self, turn: Turn) -> list[BotMessage]:
+        """The best-matching article as an answer (none when nothing matches)."""
+        if turn.kind != "text" or turn.knowledge is None or not (turn.text or "").strip():
+            return []
+        hits = await turn.knowledge(turn.text or "", 1, turn.language)
+        if not hits:
+            return []
+        hit = hits[0]
+        text = f"{hit.title}\n\n{hit.passage}" + (f"\n\n{hit.url}" if hit.url else "")
+        return [BotMessage(text=text)]
+
     async def handle(self, turn: Turn) -> TurnResult:
         """Answer one turn locally; count consecutive fallbacks in the state."""
         intent, is_fallback = self._resolve(turn)
         state = dict(turn.state)
+        grounded = await self._from_knowledge(turn) if is_fallback else []
+        if grounded:
+            state["fallbacks"], state["last_intent"] = 0, None
+            return TurnResult(messages=grounded, state=state)
         fallbacks = int(state.get("fallbacks", 0)) + 1 if is_fallback else 0
         limit = self.cfg.handoff_after_fallbacks
         hangup = bool(is_fallback and limit and fallbacks >= limit)
