@@ -328,3 +328,13 @@ def test_usage_is_summed_per_ai_agent(api: Api, llm: FakeOpenAI) -> None:
         api.get(f"/api/v1/ai-agents/{agent['id']}/usage", params={"from": later, "to": earlier}),
         422,
     )
+
+
+def test_media_is_described_to_the_model(api: Api, llm: FakeOpenAI) -> None:
+    llm_agent(api, llm)
+    conv = api.conversation()
+    described = "[attachment: receipt.pdf (application/pdf) https://files.example/receipt.pdf]"
+    llm.script(described, [answer("Thanks for the receipt.")])
+    e2e.send_media(api, conv["id"])
+    assert [m["text"] for m in e2e.bot_messages(api, conv["id"], 1)] == ["Thanks for the receipt."]
+    assert llm.chat_requests(described)[0]["messages"][-1] == {"role": "user", "content": described}
