@@ -61,4 +61,5 @@ export const AI_KINDS = {
   dialogflow_cx: "Dialogflow CX",
   webhook: "Webhook bot",
   builtin: "Built-in bot",
+  openai: "LLM (OpenAI-compatible)",
 };

@@ -4,6 +4,7 @@
 import { aiAgentsSection } from "./settings/ai-agents.js";
 import { appSection } from "./settings/app-settings.js";
 import { apiKeysSection, webhooksSection } from "./settings/integrations.js";
+import { knowledgeSection } from "./settings/knowledge.js";
 import { registerSections } from "./settings/page.js";
 import { agentsSection, teamsSection } from "./settings/people.js";
 import { routingSection } from "./settings/routing.js";
@@ -15,6 +16,7 @@ registerSections({
   agents: agentsSection,
   teams: teamsSection,
   "ai-agents": aiAgentsSection,
+  knowledge: knowledgeSection,
   "api-keys": apiKeysSection,
   webhooks: webhooksSection,
   app: appSection,

@@ -32,7 +32,19 @@ export const KIND_FIELDS = {
     { key: "timeout_s", label: "Timeout (seconds)", type: "number", placeholder: "30" }],
   builtin: [
     { key: "document", label: "Kompose document (JSON)", whole: true, json: true, textarea: true, required: true, rows: 12,
-      hint: "intents with categories welcome_event, intent, small_talk, fallback_intent; optional handoff_after_fallbacks." }],
+      hint: "intents with categories welcome_event, intent, small_talk, fallback_intent; optional handoff_after_fallbacks; \"use_knowledge\": true answers unmatched questions from the knowledge base." }],
+  openai: [
+    { key: "base_url", label: "Model server URL", type: "url", placeholder: "https://api.openai.com/v1",
+      hint: "Any OpenAI-compatible server: OpenAI, Azure OpenAI, vLLM, Ollama (http://localhost:11434/v1), llama.cpp (http://localhost:8080/v1)." },
+    { key: "api_key", label: "API key", secret: true, hint: "Leave empty for servers without keys (Ollama, llama.cpp)." },
+    { key: "model", label: "Model", required: true, placeholder: "gpt-4o-mini" },
+    { key: "system_prompt", label: "System prompt", textarea: true, rows: 5, hint: "Who the assistant is and how it answers; the knowledge-base and handoff instructions are added." },
+    { key: "welcome_message", label: "Welcome message", hint: "Posted when a conversation starts (no model call); empty: none." },
+    { key: "use_knowledge", label: "Answer from the knowledge base (the search_knowledge tool)", checkbox: true, default: true },
+    { key: "temperature", label: "Temperature", type: "number", advanced: true, placeholder: "server default" },
+    { key: "max_tokens", label: "Max tokens per answer", type: "number", advanced: true },
+    { key: "history_messages", label: "Messages of history sent", type: "number", advanced: true, placeholder: "20" },
+    { key: "timeout_s", label: "Timeout (seconds)", type: "number", advanced: true, placeholder: "60" }],
 };
 
 export const BUILTIN_EXAMPLE = {
@@ -48,6 +60,10 @@ export const BUILTIN_EXAMPLE = {
 export function configInput(spec, value, editing) {
   const id = `ai-${spec.key}`;
   let input;
+  if (spec.checkbox) {
+    input = h("input", { id, name: spec.key, type: "checkbox", checked: value === undefined || value === null ? Boolean(spec.default) : Boolean(value) });
+    return field(spec.label, input, spec.hint);
+  }
   if (spec.textarea) {
     input = h("textarea", { id, name: spec.key, rows: spec.rows || 5, spellcheck: "false", class: "mono" });
   } else {
@@ -70,6 +86,7 @@ export function readConfig(form, kind, previous, editing) {
   const problems = [];
   for (const spec of KIND_FIELDS[kind] || []) {
     const input = form.querySelector(`[name="${spec.key}"]`);
+    if (spec.checkbox) { config[spec.key] = input.checked; continue; }
     const raw = input.value.trim();
     if (spec.whole) {
       try {

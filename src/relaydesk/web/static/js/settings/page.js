@@ -8,6 +8,7 @@ export const SECTIONS = {
   agents: "Agents",
   teams: "Teams",
   "ai-agents": "AI agents",
+  knowledge: "Knowledge base",
   "api-keys": "API keys",
   webhooks: "Webhooks",
   app: "App",
