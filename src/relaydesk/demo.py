@@ -179,7 +179,33 @@ DEMO_FAQ: dict[str, Any] = {
     ],
     "languageCodes": ["en"],
     "handoff_after_fallbacks": 2,
+    "use_knowledge": True,  # what no intent covers is answered from DEMO_ARTICLES
 }
+
+#: The demo app's knowledge base: the demo bot answers from it, offline.
+DEMO_ARTICLES: list[dict[str, Any]] = [
+    {
+        "title": "Resetting your password",
+        "body": "Open Settings, choose Security and press Reset password. We e-mail you a "
+        "link that works for one hour.",
+        "url": "https://help.relaydesk.dev/password",
+        "tags": ["account"],
+    },
+    {
+        "title": "Gift cards",
+        "body": "Gift cards never expire and can be used for any order, also together with "
+        "a discount code.",
+        "url": "https://help.relaydesk.dev/gift-cards",
+        "tags": ["payments"],
+    },
+    {
+        "title": "Payment methods",
+        "body": "We accept credit and debit cards, PayPal and bank transfer. Invoices are "
+        "e-mailed when the order ships.",
+        "url": "https://help.relaydesk.dev/payments",
+        "tags": ["payments"],
+    },
+]
 
 
 async def setup(session: AsyncSession, app_id: str) -> dict[str, Any]:
@@ -187,6 +213,7 @@ async def setup(session: AsyncSession, app_id: str) -> dict[str, Any]:
     from relaydesk.ai_agents import service
     from relaydesk.ai_agents.models import AIAgent
     from relaydesk.config import get_settings
+    from relaydesk.knowledge import service as knowledge
     from relaydesk.routing.service import hand_new_conversations_to
     from relaydesk.security import SecretBox
 
@@ -209,10 +236,14 @@ async def setup(session: AsyncSession, app_id: str) -> dict[str, Any]:
             config=DEMO_FAQ,
         )
         await hand_new_conversations_to(session, app_id=app_id, ai_agent_id=bot.id)
+        for article in DEMO_ARTICLES:
+            await knowledge.create(session, app_id=app_id, **article)
     return {
         "lines": [
             f"Built-in AI agent  {DEMO_BOT_NAME} ({bot.id}) answers new conversations; "
-            '"talk to a human" hands over to the online agents'
+            '"talk to a human" hands over to the online agents',
+            f"Knowledge base     {len(DEMO_ARTICLES)} articles the demo bot answers from "
+            '(try "do gift cards expire?")',
         ]
     }
 

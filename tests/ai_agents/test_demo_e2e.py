@@ -86,6 +86,11 @@ def test_demo_bot_welcomes_and_hands_over_to_an_online_demo_agent(tmp_path: Path
 
         api.say(conv["id"], "How long does shipping take?")
         assert "business day" in e2e.bot_messages(api, conv["id"], 2)[-1]["text"]
+        api.say(conv["id"], "Do gift cards expire?")  # no intent: the knowledge base answers
+        grounded = e2e.bot_messages(api, conv["id"], 3)[-1]["text"]
+        assert grounded.startswith("Gift cards\n\nGift cards never expire")
+        assert grounded.endswith("https://help.relaydesk.dev/gift-cards")
+        assert "Knowledge base     3 articles" in banner
         api.say(conv["id"], "Talk to a human")
         row = e2e.trail_until(api, conv["id"], "ai_handoff")
         online = {
@@ -94,7 +99,7 @@ def test_demo_bot_welcomes_and_hands_over_to_an_online_demo_agent(tmp_path: Path
             if a["status"] == "online"
         }
         assert row["to"]["type"] == "agent" and row["to"]["id"] in online
-        assert e2e.bot_messages(api, conv["id"], 3)[-1]["text"].startswith("Connecting you")
+        assert e2e.bot_messages(api, conv["id"], 4)[-1]["text"].startswith("Connecting you")
 
     # a restart keeps the one demo bot (and does not add another)
     time.sleep(0.2)
@@ -103,3 +108,5 @@ def test_demo_bot_welcomes_and_hands_over_to_an_online_demo_agent(tmp_path: Path
         agent = Api(base).login(email, password)
         bots = agent.ok(agent.get("/api/v1/ai-agents"))["items"]
         assert [b["id"] for b in bots] == [bot["id"]]
+        articles = agent.ok(agent.get("/api/v1/knowledge/articles"))["items"]
+        assert len(articles) == 3  # seeded once, with the bot
