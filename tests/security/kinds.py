@@ -22,6 +22,7 @@ from typing import Any
 
 from tests.fakes.dialogflow_server import FakeDialogflow
 from tests.fakes.lex_server import FakeLex
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.webhook_bot import FakeWebhookBot
 from tests.security.scan import EVERYWHERE, Recorder, Secret
 from tests.support import ADMIN_TOKEN, SECRET_KEY, Api, Server, assert_error
@@ -47,6 +48,8 @@ class Bot:
     ai_agent: dict[str, Any]
     fake: str
     faults: list[Fault] = field(default_factory=list)
+    #: the contact's first message, for bots whose welcome calls nobody (an LLM's)
+    opening: str | None = None
 
 
 @dataclass
@@ -60,6 +63,7 @@ class World:
     bot: FakeWebhookBot
     receiver: Receiver
     failing: Receiver
+    llm: FakeOpenAI
     secrets: list[Secret] = field(default_factory=list)
     #: secrets known only at the end (what a provider handed out), by what they are
     later: dict[str, Callable[[], None]] = field(default_factory=dict)

@@ -141,6 +141,39 @@ def webhook_bot(w: World) -> None:
     w.bots.append(Bot(made, "webhook bot", faults))
 
 
+def openai_model(w: World) -> None:
+    """An LLM AI agent: its API key goes to the model server only, as the bearer."""
+    key = w.secret("model server API key")
+    w.llm.api_key = key
+    refused = w.secret("refused model server API key")
+    config = {"base_url": w.llm.base_url, "model": "gpt-test"}
+    assert_error(
+        w.api.post(
+            "/api/v1/ai-agents",
+            {"name": "x", "kind": "openai", "config": {**config, "api_key": refused}},
+        ),
+        422,
+    )
+    made = w.ai_agent("openai", {**config, "api_key": key})
+    moved = {**config, "base_url": f"{w.llm.base_url}/elsewhere", "api_key": "****"}
+    assert_error(
+        w.api.patch(f"/api/v1/ai-agents/{made['id']}", {"config": moved}), 422, "secret_required"
+    )
+    faults = [
+        Fault(
+            "the model server 500s, then answers", lambda: w.llm.fail_next(1, status=500), "reply"
+        ),
+        Fault("the model server answers 401", lambda: w.llm.fail_next(1, status=401), "ai_error"),
+    ]
+    w.bots.append(Bot(made, "model server", faults, opening="hello model"))
+
+
+def knowledge_article(w: World) -> None:
+    """An article (no secret in it) for the routes that read one."""
+    body = {"title": "Scanned article", "body": "Nothing secret here."}
+    w.ids["article_id"] = w.api.ok(w.api.post("/api/v1/knowledge/articles", body), 201)["id"]
+
+
 def outbound_webhooks(w: World) -> None:
     """A receiver that takes every event, and one that always fails (delivery errors)."""
     w.failing.fail_first = 10**6
@@ -174,6 +207,8 @@ KINDS: list[Callable[[World], None]] = [
     dialogflow_es,
     dialogflow_cx,
     webhook_bot,
+    openai_model,
+    knowledge_article,
     outbound_webhooks,
     signed_links,
 ]

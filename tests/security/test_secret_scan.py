@@ -25,6 +25,7 @@ from tests import db_rows
 from tests.ai_agents import e2e
 from tests.fakes.dialogflow_server import FakeDialogflow
 from tests.fakes.lex_server import FakeLex
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.webhook_bot import FakeWebhookBot
 from tests.realtime.wsclient import ws_url
 from tests.security.kinds import METRICS_TOKEN, PRINCIPALS, Bot, World
@@ -52,11 +53,11 @@ def world(fresh_database: str, tmp_path: Path, log_format: str) -> Iterator[Worl
         "RELAYDESK_METRICS_TOKEN": METRICS_TOKEN,
     }
     receiver, failing = Receiver(), Receiver()
-    lex, google, bot = FakeLex(), FakeDialogflow(), FakeWebhookBot()
-    with lex, google, bot:
+    lex, google, bot, llm = FakeLex(), FakeDialogflow(), FakeWebhookBot(), FakeOpenAI()
+    with lex, google, bot, llm:
         server = Server(database_url=fresh_database, workdir=tmp_path, env=env).start()
         try:
-            yield World(server, Recorder(), lex, google, bot, receiver, failing)
+            yield World(server, Recorder(), lex, google, bot, receiver, failing, llm)
         finally:
             server.stop()
             receiver.close()
@@ -65,7 +66,8 @@ def world(fresh_database: str, tmp_path: Path, log_format: str) -> Iterator[Worl
 
 def _converse(w: World, bot: Bot, outcome: str, text: str | None = None) -> str:
     """A conversation with the bot (welcome, then ``text``): its reply or its handoff."""
-    conv = w.api.conversation(assign_to={"type": "ai_agent", "id": bot.ai_agent["id"]})
+    first = {"message": {"text": bot.opening}} if bot.opening else {}
+    conv = w.api.conversation(assign_to={"type": "ai_agent", "id": bot.ai_agent["id"]}, **first)
     if outcome == "ai_error":
         e2e.trail_until(w.api, conv["id"], "ai_error", timeout=30)
         return str(conv["id"])
