@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, event, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from relaydesk.auth.principal import Principal
 from relaydesk.contacts.models import Contact
@@ -21,6 +22,21 @@ from relaydesk.db import new_id, utcnow
 from relaydesk.errors import BadRequest, NotFound
 from relaydesk.events import emit_about
 from relaydesk.schemas import Ref
+
+#: participants of the conversations this session created in its open transaction: nobody
+#: else can add any before it commits, so they are known without a read (dropped at the end
+#: of the transaction)
+_NEW = "relaydesk.new_conversation_participants"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_new(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_NEW, None)
+
+
+def _new_participants(session: AsyncSession) -> dict[str, builtins.list[Ref]]:
+    return session.info.get(_NEW) or {}
 
 
 async def get(
@@ -95,6 +111,7 @@ async def create(
     )
     session.add(conversation)
     await session.flush()
+    session.info.setdefault(_NEW, {})[conversation.id] = []
     return conversation
 
 
@@ -115,11 +132,17 @@ async def outs(
                 select(Contact).where(Contact.id.in_({c.contact_id for c in conversations}))
             )
         }
-    parts: dict[str, builtins.list[Ref]] = {i: [] for i in ids}
-    for p in await session.scalars(
-        select(Participant)
-        .where(Participant.conversation_id.in_(ids))
-        .order_by(Participant.joined_at)
+    new = _new_participants(session)
+    parts: dict[str, builtins.list[Ref]] = {i: builtins.list(new.get(i, ())) for i in ids}
+    unknown = [i for i in ids if i not in new]
+    for p in (
+        await session.scalars(
+            select(Participant)
+            .where(Participant.conversation_id.in_(unknown))
+            .order_by(Participant.joined_at)
+        )
+        if unknown
+        else ()
     ):
         parts[p.conversation_id].append(Ref(type=p.participant_type, id=p.participant_id))
     result = []
@@ -291,12 +314,18 @@ async def add_participant(
     session: AsyncSession, *, conversation_id: str, type_: str, id_: str
 ) -> None:
     """Remember that an agent or AI agent took part in the conversation."""
-    key = (conversation_id, type_, id_)
-    if await session.get(Participant, key) is None:
-        session.add(
-            Participant(conversation_id=conversation_id, participant_type=type_, participant_id=id_)
-        )
-        await session.flush()
+    known = _new_participants(session).get(conversation_id)
+    ref = Ref(type=type_, id=id_)
+    if known is not None:  # a conversation of this transaction: no read needed
+        if ref in known:
+            return
+        known.append(ref)
+    elif await session.get(Participant, (conversation_id, type_, id_)) is not None:
+        return
+    session.add(
+        Participant(conversation_id=conversation_id, participant_type=type_, participant_id=id_)
+    )
+    await session.flush()
 
 
 async def emit_updated(
